@@ -1,0 +1,91 @@
+"""Strict, request-aware extraction: the checks every family shares.
+
+`extract(spec, text, tools)` runs the family's syntax scan, then checks each call against the
+request: is the name among the tools, do the arguments satisfy the tool's JSON Schema, does the
+call sit inside reasoning, is there text around the calls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import (INSIDE_REASONING, SCHEMA_VIOLATION, TEXT_AROUND, UNKNOWN_TOOL, Extraction,
+                   ExtractedCall, FormatSpec, Problem)
+from .reasoning import inside, reasoning_spans
+
+
+def tool_schemas(tools: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
+    """name -> JSON Schema of its parameters, from an OpenAI `tools` list (None: no tools sent)."""
+    if not tools:
+        return None
+    out: dict[str, dict[str, Any]] = {}
+    for tool in tools:
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(fn, dict) and isinstance(fn.get("name"), str):
+            params = fn.get("parameters")
+            out[fn["name"]] = params if isinstance(params, dict) else {}
+    return out
+
+
+def schema_errors(arguments: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    if not schema:
+        return []
+    import jsonschema  # lazy: only needed when there is something to validate
+
+    try:
+        validator_cls = jsonschema.validators.validator_for(schema)
+        validator = validator_cls(schema)
+        return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+                for e in sorted(validator.iter_errors(arguments), key=lambda e: list(e.path))]
+    except jsonschema.SchemaError as exc:
+        return [f"the tool's own schema is invalid: {exc.message}"]
+
+
+def extract(spec: FormatSpec, text: str, tools: list[dict[str, Any]] | None = None,
+            reasoning_parser: str | None = None) -> Extraction:
+    schemas = tool_schemas(tools)
+    spans = reasoning_spans(text, reasoning_parser)
+    calls: list[ExtractedCall] = []
+    for cand in spec.scan(text):
+        call = ExtractedCall(cand.name, cand.arguments, cand.arguments_text, cand.span,
+                             list(cand.problems))
+        channel = inside(spans, cand.span[0])
+        if channel:
+            call.in_reasoning = True
+            call.problems.append(Problem(INSIDE_REASONING,
+                                         f"call emitted inside the reasoning channel ({channel})",
+                                         cand.span))
+        if schemas is not None and call.name is not None:
+            if call.name not in schemas:
+                call.problems.append(Problem(
+                    UNKNOWN_TOOL, f"tool {call.name!r} is not in the request's tools "
+                                  f"({', '.join(sorted(schemas)) or 'none'})", cand.span))
+            elif call.arguments is not None:
+                for err in schema_errors(call.arguments, schemas[call.name]):
+                    call.problems.append(Problem(SCHEMA_VIOLATION,
+                                                 f"arguments of {call.name!r} violate its schema: {err}",
+                                                 cand.span))
+        calls.append(call)
+
+    # Text outside calls and reasoning: legal, but worth saying (a parser may drop or keep it).
+    problems: list[Problem] = []
+    covered = sorted([c.span for c in calls] + [(s, e) for s, e, _ in spans])
+    pieces, pos = [], 0
+    for start, end in covered:
+        if start > pos:
+            pieces.append((pos, start))
+        pos = max(pos, end)
+    if pos < len(text):
+        pieces.append((pos, len(text)))
+    if calls:
+        for start, end in pieces:
+            if text[start:end].strip():
+                problems.append(Problem(TEXT_AROUND, f"text outside the calls: {text[start:end].strip()[:60]!r}",
+                                        (start, end)))
+    call_spans = sorted(c.span for c in calls)
+    normal, pos = [], 0
+    for start, end in call_spans:
+        normal.append(text[pos:start])
+        pos = max(pos, end)
+    normal.append(text[pos:])
+    return Extraction(spec.family, calls, problems, "".join(normal))

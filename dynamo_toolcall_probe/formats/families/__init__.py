@@ -1,0 +1,1 @@
+"""One module per format family; each defines `SPEC`, an instance of a `FormatSpec` subclass."""

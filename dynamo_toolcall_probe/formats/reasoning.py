@@ -1,0 +1,74 @@
+"""Reasoning spans in raw model text, so a tool call inside reasoning is reported as such.
+
+Marker pairs are data. A reasoning parser that expects the output to *start* inside reasoning
+(the chat template already opened `<think>`) is listed in IMPLICIT_START: for those, text before
+the first end marker with no start marker is reasoning too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReasoningMarkers:
+    name: str
+    start: str
+    end: str
+
+
+#: Every reasoning channel we know, by its markers. Order matters only for readability.
+REASONING_MARKERS: tuple[ReasoningMarkers, ...] = (
+    ReasoningMarkers("think", "<think>", "</think>"),
+    ReasoningMarkers("kimi", "◁think▷", "◁/think▷"),
+    ReasoningMarkers("harmony_analysis", "<|channel|>analysis<|message|>", "<|end|>"),
+    ReasoningMarkers("gemma4", "<|channel>thought", "<channel|>"),
+    ReasoningMarkers("kimi_k3", "<|open|>think<|sep|>", "<|close|>think<|sep|>"),
+    ReasoningMarkers("seed_think", "<seed:think>", "</seed:think>"),
+)
+
+#: Reasoning parsers whose models start the completion already inside `<think>` (the template
+#: emitted the start marker), so a leading span ending in `</think>` counts as reasoning.
+IMPLICIT_START: dict[str, str] = {
+    "deepseek_r1": "</think>",
+    "qwen3": "</think>",
+    "qwen3_coder": "</think>",
+    "glm45": "</think>",
+    "glm47": "</think>",
+    "minimax_append_think": "</think>",
+    "nemotron_deci": "</think>",
+    "nemotron_nano": "</think>",
+    "nemotron_v3": "</think>",
+    "nemotron3": "</think>",
+    "step3": "</think>",
+    "kimi": "◁/think▷",
+}
+
+
+def reasoning_spans(text: str, reasoning_parser: str | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, channel) of every reasoning span; an unclosed span runs to the end of text."""
+    spans: list[tuple[int, int, str]] = []
+    implicit_end = IMPLICIT_START.get(reasoning_parser or "")
+    if implicit_end:
+        end = text.find(implicit_end)
+        first_start = min((i for m in REASONING_MARKERS if (i := text.find(m.start)) >= 0),
+                          default=-1)
+        if end >= 0 and (first_start < 0 or first_start > end):
+            spans.append((0, end + len(implicit_end), "implicit"))
+    for markers in REASONING_MARKERS:
+        pos = 0
+        while (start := text.find(markers.start, pos)) >= 0:
+            end = text.find(markers.end, start + len(markers.start))
+            stop = len(text) if end < 0 else end + len(markers.end)
+            spans.append((start, stop, markers.name))
+            pos = stop
+    spans.sort()
+    return spans
+
+
+def inside(spans: list[tuple[int, int, str]], offset: int) -> str | None:
+    """The channel name when `offset` falls inside one of `spans`."""
+    for start, end, channel in spans:
+        if start <= offset < end:
+            return channel
+    return None
