@@ -65,7 +65,7 @@ def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
                          else registry.PARSER_FAMILIES.get(configured))
     primary = detected[0] if detected else None
 
-    _check_response_itself(observed, configured_family, primary, add)
+    _check_response_itself(observed, configured, configured_family, primary, add)
 
     if raw.source == SOURCE_NONE:
         add("inconclusive", "raw_output", "no raw model output: the response has neither logprobs "
@@ -119,9 +119,14 @@ def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
     return _pick(findings), findings
 
 
-def _check_response_itself(observed: Observed, configured_family: str | None,
-                           primary: Detected | None, add) -> None:
-    owner = "parser_logic" if primary and configured_family == primary.family else "inconclusive"
+def _check_response_itself(observed: Observed, configured: str | None,
+                           configured_family: str | None, primary: Detected | None, add) -> None:
+    if primary and configured_family == primary.family:
+        owner = "parser_logic"
+    elif primary and configured is not None:
+        owner = "parser_config"  # the wrong (or no) parser explains what the response shows
+    else:
+        owner = "inconclusive"
     leaks = leaked_markers(observed.content)
     if leaks:
         fams = sorted({f for f, _ in leaks})

@@ -1,0 +1,74 @@
+"""REPORT.md: paste-ready issue text with the four items Dynamo's troubleshooting page asks for
+(request, full response, versions, worker launch command), the verdict and the evidence."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+INLINE_LIMIT = 40_000  # GitHub issue bodies stop at 65,536 characters; leave room for the rest
+
+
+def _block(text: str, lang: str = "") -> str:
+    fence = "````" if "```" in text else "```"
+    return f"{fence}{lang}\n{text}\n{fence}"
+
+
+def _versions(meta: dict[str, Any]) -> list[str]:
+    versions = meta.get("versions") or {}
+    lines = [f"- {k}: {v}" for k, v in versions.items() if v]
+    backend = meta.get("backend")
+    if backend:
+        lines.insert(0, f"- backend: {backend}")
+    return lines or ["- unknown: not collected by `analyze`; fill in ai-dynamo, ai-dynamo-runtime "
+                     "and engine versions (`pip show ai-dynamo ai-dynamo-runtime vllm sglang "
+                     "tensorrt-llm`)"]
+
+
+def render_report(*, request_text: str | None, response_text: str | None, diagnosis,
+                  metadata: dict[str, Any], error: str | None = None) -> str:
+    out: list[str] = ["# Tool call comes back wrong", ""]
+    if diagnosis is not None:
+        d = diagnosis.to_dict()
+        out += [f"**Verdict: `{d['verdict']}`** (from dynamo-toolcall-probe)", "",
+                f"**Fix:** {d['fix']}", "", "## Evidence", ""]
+        out += [f"- {line}" for line in d["evidence"]]
+        out += ["", "## Raw model output", "",
+                f"Source: `{d['raw_source']}`, {'byte-exact' if d['exact'] else 'NOT byte-exact'}.", "",
+                _block(d["raw_output"] or "(empty)"), "",
+                "## Expected vs returned tool calls", "",
+                "Expected (strict parse of the raw output):", "",
+                _block(json.dumps(d["expected_tool_calls"], indent=2, ensure_ascii=False), "json"), "",
+                "Returned by the deployment:", "",
+                _block(json.dumps(d["observed_tool_calls"], indent=2, ensure_ascii=False), "json"), ""]
+    else:
+        out += ["**Analysis failed**" + (f": {error}" if error else ""), ""]
+    missing = metadata.get("missing") or []
+    if missing:
+        out += ["## Not collected", ""] + [f"- {m}" for m in missing] + [""]
+
+    out += ["## 1. Request", ""]
+    out += [_block(request_text, "json") if request_text else "(not provided: attach the request body)", ""]
+    out += ["## 2. Response (full, with logprobs)", ""]
+    if response_text is None:
+        out += ["(not captured)", ""]
+    elif len(response_text) <= INLINE_LIMIT:
+        out += [_block(response_text, "json"), ""]
+    else:
+        out += [f"Attached as `response.json` ({len(response_text):,} characters, not inlined: "
+                "GitHub limits an issue body to 65,536 characters). It is complete, with every "
+                "`logprobs.content` entry.", ""]
+    out += ["## 3. Versions", ""] + _versions(metadata) + [""]
+    out += ["## 4. Worker launch command", ""]
+    launch = metadata.get("launch") or {}
+    worker = launch.get("worker_command")
+    if worker:
+        out += [_block(worker, "shell"), ""]
+        if launch.get("frontend_command"):
+            out += ["Frontend:", "", _block(launch["frontend_command"], "shell"), ""]
+    else:
+        parser = metadata.get("configured_parser")
+        out += ["(unknown to `analyze`: paste the worker command, especially "
+                "`--dyn-tool-call-parser`)" + (f"; configured parser given: `{parser}`" if parser else ""), ""]
+    out += ["A Dynamo parser-parity fixture for this case is in `parity_fixture.yaml`.", ""]
+    return "\n".join(out)

@@ -1,0 +1,46 @@
+"""Printing a diagnosis: a short verdict table for people, one JSON object for machines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+
+def print_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def print_diagnosis(diagnosis, bundle_path: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    d = diagnosis.to_dict()
+    console = Console(highlight=False, soft_wrap=True)
+    colour = {"ok": "green", "model": "yellow", "parser_config": "red", "parser_logic": "magenta",
+              "inconclusive": "cyan"}.get(d["verdict"], "white")
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("verdict", f"[{colour} bold]{d['verdict']}[/]")
+    table.add_row("fix", d["fix"])
+    table.add_row("raw output", f"{d['raw_source']} ({'byte-exact' if d['exact'] else 'not exact'})")
+    fams = ", ".join(f["family"] for f in d["detected_formats"]) or "no tool-call format found"
+    table.add_row("format", fams)
+    table.add_row("parser", str(d["configured_parser"] or "unknown (pass --parser)"))
+    if d["suggested_parsers"]:
+        table.add_row("compatible", ", ".join(d["suggested_parsers"]))
+    table.add_row("expected", _short(d["expected_tool_calls"]))
+    table.add_row("returned", _short(d["observed_tool_calls"]))
+    if bundle_path:
+        table.add_row("bundle", bundle_path)
+    console.print(table)
+    console.print("[bold]evidence[/]")
+    for line in d["evidence"]:
+        console.print(f"  - {line}", markup=False)
