@@ -1,0 +1,128 @@
+"""The verdict logic on hand-built responses (the end-to-end tests get the same from the real
+frontend). Each test names the situation a user reports."""
+
+import pytest
+from helpers import chunks, logprobs_for, request, response
+
+from dynamo_toolcall_probe.diagnose import diagnose
+
+HERMES = '<tool_call>\n{"name": "get_weather", "arguments": {"location": "NYC"}}\n</tool_call>'
+
+
+def resp(raw, **kw):
+    return response(kw.pop("content", raw), logprobs=logprobs_for(chunks(raw)), **kw)
+
+
+@pytest.mark.parametrize("parser", ["qwen3_coder", "mistral", "none"])
+def test_wrong_or_missing_parser_is_parser_config(parser):
+    d = diagnose(resp(HERMES), request(), parser)
+    assert d.verdict == "parser_config"
+    assert "--dyn-tool-call-parser hermes" in d.fix
+    assert d.to_dict()["suggested_parsers"][0] == "hermes"
+    assert {"qwen25", "hermes"} <= set(d.to_dict()["suggested_parsers"])
+
+
+def test_correct_parser_and_correct_response_is_ok():
+    r = resp(HERMES, content=None, tool_calls=[("get_weather", {"location": "NYC"})],
+             finish_reason="tool_calls")
+    d = diagnose(r, request(), "hermes")
+    assert d.verdict == "ok" and not d.findings
+
+
+def test_correct_parser_but_null_tool_calls_is_parser_logic():
+    d = diagnose(resp(HERMES), request(), "hermes")
+    assert d.verdict == "parser_logic"
+    checks = {f.check for f in d.findings}
+    assert {"markers_in_content", "tool_calls"} <= checks
+
+
+def test_wrong_arguments_are_parser_logic_with_the_difference():
+    r = resp(HERMES, content=None, tool_calls=[("get_weather", {"location": "NY"})],
+             finish_reason="tool_calls")
+    d = diagnose(r, request(), "qwen25")
+    assert d.verdict == "parser_logic"
+    assert any("arguments.location" in f.message for f in d.findings)
+
+
+def test_duplicated_call_is_parser_logic():
+    r = resp(HERMES, content=None, tool_calls=[("get_weather", {"location": "NYC"})] * 2,
+             finish_reason="tool_calls")
+    d = diagnose(r, request(), "hermes")
+    assert d.verdict == "parser_logic"
+    assert any("duplicated" in f.message for f in d.findings)
+
+
+def test_truncated_at_max_tokens_is_model_even_when_repaired():
+    raw = '<tool_call>\n{"name": "get_weather", "arguments": {"location": "Par'
+    r = resp(raw, content=None, tool_calls=[("get_weather", {"location": "Par"})],
+             finish_reason="length")
+    d = diagnose(r, request(), "hermes")
+    assert d.verdict == "model"
+    assert "max_tokens" in d.fix
+
+
+def test_broken_json_turned_into_a_call_is_parser_logic():
+    raw = '<tool_call>\n{"name": "get_weather", "arguments": {"location": NYC}}\n</tool_call>'
+    r = resp(raw, content=None, tool_calls=[("get_weather", {"location": "NYC"})],
+             finish_reason="tool_calls")
+    d = diagnose(r, request(), "hermes")
+    assert d.verdict == "parser_logic"
+    assert any(f.check == "invented_call" for f in d.findings)
+
+
+def test_broken_json_dropped_is_model():
+    raw = '<tool_call>\n{"name": "get_weather", "arguments": {"location": NYC}}\n</tool_call>'
+    d = diagnose(resp(raw, content=None), request(), "hermes")
+    assert d.verdict == "model" and any(f.check == "invalid_json" for f in d.findings)
+
+
+def test_unknown_tool_is_model():
+    raw = HERMES.replace("get_weather", "get_forecast")
+    r = resp(raw, content=None, tool_calls=[("get_forecast", {"location": "NYC"})],
+             finish_reason="tool_calls")
+    d = diagnose(r, request(), "hermes")
+    assert d.verdict == "model" and any(f.check == "unknown_tool" for f in d.findings)
+
+
+def test_no_call_under_tool_choice_required_is_model():
+    d = diagnose(resp("It is sunny."), request(tool_choice="required"), "hermes")
+    assert d.verdict == "model" and any(f.check == "no_call" for f in d.findings)
+
+
+def test_plain_answer_without_call_is_ok():
+    d = diagnose(resp("It is sunny."), request(), "hermes")
+    assert d.verdict == "ok"
+
+
+def test_call_inside_reasoning_is_model():
+    raw = "<think>\nmaybe " + HERMES + "\n</think>\n\nI think it is sunny."
+    d = diagnose(resp(raw, content="\n\nI think it is sunny."), request(), "hermes", "qwen3")
+    assert d.verdict == "model"
+    assert any(f.check == "inside_reasoning" for f in d.findings)
+
+
+def test_finish_reason_stop_with_calls_is_flagged():
+    r = resp(HERMES, content=None, tool_calls=[("get_weather", {"location": "NYC"})],
+             finish_reason="stop")
+    d = diagnose(r, request(), "hermes")
+    assert d.verdict == "parser_logic" and any(f.check == "finish_reason" for f in d.findings)
+
+
+def test_unknown_parser_and_unparsed_call_is_inconclusive():
+    d = diagnose(resp(HERMES), request(), None)
+    assert d.verdict == "inconclusive" and "--parser" in d.fix
+
+
+def test_no_logprobs_and_parsed_call_is_inconclusive():
+    r = response(None, tool_calls=[("get_weather", {"location": "NYC"})], finish_reason="tool_calls")
+    d = diagnose(r, request(), "hermes")
+    assert d.verdict == "inconclusive" and d.raw.source == "none"
+
+
+def test_json_report_has_the_documented_keys():
+    d = diagnose(resp(HERMES), request(), "qwen3_coder").to_dict()
+    for key in ("verdict", "raw_output", "raw_source", "exact", "detected_formats",
+                "configured_parser", "suggested_parsers", "expected_tool_calls",
+                "observed_tool_calls", "evidence", "fix"):
+        assert key in d
+    assert d["expected_tool_calls"] == [{"name": "get_weather", "arguments": {"location": "NYC"}}]
