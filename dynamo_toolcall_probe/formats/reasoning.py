@@ -25,6 +25,10 @@ REASONING_MARKERS: tuple[ReasoningMarkers, ...] = (
     ReasoningMarkers("gemma4", "<|channel>thought", "<channel|>"),
     ReasoningMarkers("kimi_k3", "<|open|>think<|sep|>", "<|close|>think<|sep|>"),
     ReasoningMarkers("seed_think", "<seed:think>", "</seed:think>"),
+    ReasoningMarkers("minimax_m3", "<mm:think>", "</mm:think>"),
+    # Muse Glimmer: a message to the recipient `self` is private reasoning (1.6.1 frontend)
+    ReasoningMarkers("muse_self", "to=self<|message|>", "<|eom|>"),
+    ReasoningMarkers("inkling", "<|message_model|><|content_thinking|>", "<|end_message|>"),
 )
 
 #: Reasoning parsers whose models start the completion already inside `<think>` (the template
@@ -32,9 +36,16 @@ REASONING_MARKERS: tuple[ReasoningMarkers, ...] = (
 IMPLICIT_START: dict[str, str] = {
     "deepseek_r1": "</think>",
     "qwen3": "</think>",
-    "qwen3_coder": "</think>",
-    "glm45": "</think>",
-    "glm47": "</think>",
+    # Seen on the 1.6.1 frontend: these start inside reasoning whatever the prompt ends with.
+    # (qwen3_coder, glm45, glm47 and deepseek_v4 did not: text before a bare end marker stayed
+    # content, so they are not listed.)
+    "minimax_m2": "</think>",
+    "minimax_m3": "</mm:think>",
+    "minimax-m3": "</mm:think>",
+    "deepseek_v3_2": "</think>",
+    # Kimi K3: the prompt normally ends with the `<|open|>think<|sep|>` opener (Dynamo docs)
+    "kimi_k3": "<|close|>think<|sep|>",
+    "kimi-k3": "<|close|>think<|sep|>",
     "minimax_append_think": "</think>",
     "nemotron_deci": "</think>",
     "nemotron_nano": "</think>",

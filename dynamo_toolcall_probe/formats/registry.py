@@ -31,21 +31,21 @@ PARSER_FAMILIES: dict[str, str] = {
     "harmony": "harmony",
     "deepseek_v3": "deepseek_v3",
     "deepseek_v3_1": "deepseek_v3_1",
-    "deepseek_v3_2": "dsml",
-    "deepseek_v4": "dsml",
-    "deepseek-v4": "dsml",
-    "deepseekv4": "dsml",
-    "deepseek_v41": "dsml",
+    "deepseek_v3_2": "dsml_v32",  # <｜DSML｜function_calls>
+    "deepseek_v4": "dsml_v4",  # <｜DSML｜tool_calls>
+    "deepseek-v4": "dsml_v4",
+    "deepseekv4": "dsml_v4",
+    "deepseek_v41": "dsml_v41",  # <｜DSML｜ calls>; default route needs reasoning deepseek_v41 too
     "jamba": "jamba",
     "minimax_m2": "minimax_m2",
     "minimax_m3": "minimax_m3",
     "minimax-m3": "minimax_m3",
     "minimax_m3_nom": "minimax_m3",
     "minimax-m3-nom": "minimax_m3",
-    "glm45": "glm47",
+    "glm45": "glm47",  # 1.6.1 default route parses nothing; DYN_PARSER_VERSION=2 reads it as glm47
     "glm47": "glm47",
     "kimi_k2": "kimi_k2",
-    "kimi_k25": "kimi_k2",
+    "kimi_k25": "kimi_k2",  # 1.6.1 default route parses nothing; DYN_PARSER_VERSION=2 reads it as kimi_k2
     "kimi_k3": "kimi_k3",
     "kimi-k3": "kimi_k3",
     "gemma4": "gemma4",

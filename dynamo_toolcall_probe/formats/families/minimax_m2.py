@@ -1,0 +1,45 @@
+"""MiniMax-M2 / M2.1 tool calls (Dynamo parser `minimax_m2`)::
+
+    <minimax:tool_call>
+    <invoke name="get_weather">
+    <parameter name="location">Paris</parameter>
+    <parameter name="days">3</parameter>
+    </invoke>
+    </minimax:tool_call>
+
+One block may hold several invokes. Values are typed by the tool's schema in Dynamo; without it
+we decode JSON where the value is JSON, else keep the string ("3" -> 3, "Paris" -> "Paris").
+
+Verified on the real ai-dynamo 1.6.1 frontend (scripted worker): the block above parses to
+`{"location":"Paris","days":3}`; the M3 namespace format is NOT read by this parser. Dynamo also
+recovers invokes whose outer block is missing (reported here as malformed, the wrapper is gone);
+it even makes a call with `{}` arguments out of MiniMax M3 text (`]<]minimax[>[<invoke ...>`) and
+leaks the namespace tokens: that text is not claimed here, it is M3's.
+Reasoning (`minimax_m2` reasoning parser): the completion starts inside `<think>`, so text before
+a bare `</think>` is reasoning (observed on 1.6.1).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..shapes_xml import InvokeXml
+
+
+class MiniMaxM2(InvokeXml):
+    family = "minimax_m2"
+    block_start = "<minimax:tool_call>"
+    block_end = "</minimax:tool_call>"
+    # not preceded by the M3 namespace token: `]<]minimax[>[<invoke ...>` is MiniMax M3's
+    invoke_open = re.compile(r'(?<!\]<\]minimax\[>\[)<invoke name="?(?P<name>[^">]*)"?\s*>')
+    invoke_close = "</invoke>"
+    param_open = re.compile(r'<parameter name="(?P<key>[^"]*)"\s*>')
+    param_close = "</parameter>"
+    render_invoke = '<invoke name="{name}">\n{params}\n</invoke>'
+    render_param = '<parameter name="{key}">{value}</parameter>'
+    start_markers = (block_start,)
+    end_marker = block_end
+    leak_markers = (block_start, block_end, "<invoke name=", "</invoke>", "</parameter>")
+
+
+SPEC = MiniMaxM2()
