@@ -1,0 +1,187 @@
+"""Backend recipes as data, and the one function that turns a request into two commands.
+
+Adding a backend adds one `BackendRecipe`; `build_commands` has no per-backend branch. Flag names
+come from Dynamo's worker CLIs (see dynamo-facts.md) and are checked against the installed
+ai-dynamo's own argument definitions by `validate.py` before anything starts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from dataclasses import dataclass
+from typing import Mapping
+
+from ..errors import BadInput
+from .spec import HTTP_PORT, RUN_DIR, SYSTEM_PORT, CommandSpec, EnvChange, LaunchRequest
+
+RUNTIME_GROUP = "dynamo.common.configuration.groups.runtime_args:DynamoRuntimeArgGroup"
+
+
+@dataclass(frozen=True)
+class BackendRecipe:
+    name: str
+    module: str  # run as `python -m <module>`
+    model_flag: str | None  # how the model is named on the worker CLI
+    served_name_flag: str | None
+    tool_parser_flag: str | None  # None: the worker takes parsers from its own config
+    reasoning_parser_flag: str | None
+    # Dynamo argument groups that define the worker's Dynamo-side flags ("module:Class"). Groups
+    # whose module imports the engine are read from source instead (`source_only_groups`).
+    arg_groups: tuple[str, ...] = ()
+    source_only_groups: tuple[str, ...] = ()  # files under site-packages, scanned, not imported
+    engine_owned_flags: tuple[str, ...] = ()  # our flags that the engine's parser owns
+    engine_module: str | None = None  # import name, for find_spec (never imported)
+    engine_dist: str | None = None  # distribution name, for importlib.metadata
+    install_hint: str = ""
+    native_tool_parser_flag: str | None = None  # the engine's own parser: conflicts with ours
+    # Options that hand pre/post-processing to the engine, so Dynamo's parser never runs.
+    bypass_flags: tuple[str, ...] = ()
+    bypass_env: tuple[str, ...] = ()
+    dynamo_flags_validated: bool = True  # False: not a Dynamo CLI (our replay worker)
+    structural_tag_applies: bool = True  # False: no engine grammar (scripted tokens)
+    extra_env: tuple[tuple[str, str, str], ...] = ()  # (name, value, reason)
+    isolate_worker_home: bool = False  # fresh HOME for the worker too (no engine caches there)
+
+
+RECIPES: dict[str, BackendRecipe] = {
+    "vllm": BackendRecipe(
+        name="vllm", module="dynamo.vllm", model_flag="--model",
+        served_name_flag="--served-model-name", tool_parser_flag="--dyn-tool-call-parser",
+        reasoning_parser_flag="--dyn-reasoning-parser",
+        arg_groups=(RUNTIME_GROUP, "dynamo.vllm.backend_args:DynamoVllmArgGroup"),
+        engine_owned_flags=("--model", "--served-model-name"),  # vLLM's AsyncEngineArgs
+        engine_module="vllm", engine_dist="vllm", install_hint="pip install 'ai-dynamo[vllm]'",
+        native_tool_parser_flag="--tool-call-parser",
+        bypass_flags=("--use-vllm-tokenizer",), bypass_env=("DYN_VLLM_USE_TOKENIZER",),
+    ),
+    "sglang": BackendRecipe(
+        name="sglang", module="dynamo.sglang", model_flag="--model-path",
+        served_name_flag="--served-model-name", tool_parser_flag="--dyn-tool-call-parser",
+        reasoning_parser_flag="--dyn-reasoning-parser",
+        arg_groups=(RUNTIME_GROUP, "dynamo.sglang.backend_args:DynamoSGLangArgGroup"),
+        engine_owned_flags=("--model-path", "--served-model-name"),  # SGLang's ServerArgs
+        engine_module="sglang", engine_dist="sglang", install_hint="pip install 'ai-dynamo[sglang]'",
+        native_tool_parser_flag="--tool-call-parser",
+        bypass_flags=("--use-sglang-tokenizer",), bypass_env=("DYN_SGL_USE_TOKENIZER",),
+    ),
+    "trtllm": BackendRecipe(
+        name="trtllm", module="dynamo.trtllm", model_flag="--model",
+        served_name_flag="--served-model-name", tool_parser_flag="--dyn-tool-call-parser",
+        reasoning_parser_flag="--dyn-reasoning-parser",
+        # dynamo.trtllm.backend_args imports tensorrt_llm at module top, which starts MPI: its
+        # flags are read from the source file; the common groups are imported as usual.
+        arg_groups=(RUNTIME_GROUP,), source_only_groups=("dynamo/trtllm/backend_args.py",),
+        engine_module="tensorrt_llm", engine_dist="tensorrt-llm",
+        install_hint="pip install 'ai-dynamo[trtllm]'",
+        native_tool_parser_flag="--tool-call-parser",
+    ),
+    "replay": BackendRecipe(
+        name="replay", module="dynamo_toolcall_probe.replay.worker", model_flag=None,
+        served_name_flag=None, tool_parser_flag=None, reasoning_parser_flag=None,
+        dynamo_flags_validated=False, structural_tag_applies=False,
+        extra_env=(("HF_HUB_OFFLINE", "1", "the replay worker needs no download; fail fast "
+                    "instead of reaching for the Hub"),),
+        isolate_worker_home=True,
+    ),
+}
+
+
+def recipe_for(backend: str) -> BackendRecipe:
+    try:
+        return RECIPES[backend]
+    except KeyError:
+        raise BadInput(f"unknown backend {backend!r}; choose one of: {', '.join(RECIPES)}") from None
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _hf_home(base_env: Mapping[str, str]) -> str:
+    # HOME moves to a scratch dir; keep the user's Hugging Face cache and login where they are.
+    if base_env.get("HF_HOME"):
+        return base_env["HF_HOME"]
+    cache = base_env.get("XDG_CACHE_HOME") or os.path.join(
+        base_env.get("HOME") or os.path.expanduser("~"), ".cache")
+    return os.path.join(cache, "huggingface")
+
+
+def _common_env(request: LaunchRequest) -> list[EnvChange]:
+    """Environment both processes share: discovery store and loopback transports."""
+    env = []
+    if request.discovery_backend == "file":
+        env.append(EnvChange("DYN_FILE_KV", f"{RUN_DIR}/kv", "fresh discovery store per run: "
+                             "entries of dead workers linger ~10 s and would be routed to"))
+    for name in ("DYN_TCP_RPC_HOST", "DYN_TCP_RESPONSE_STREAM_HOST", "DYN_EVENT_PLANE_HOST"):
+        env.append(EnvChange(name, request.host, "bind Dynamo's request/response/event planes "
+                             f"on {request.host} (the default is every interface)"))
+    return env
+
+
+def frontend_command(request: LaunchRequest, base_env: Mapping[str, str]) -> CommandSpec:
+    python = request.python or sys.executable
+    argv = [python, "-m", "dynamo.frontend",
+            "--discovery-backend", request.discovery_backend,
+            "--request-plane", request.request_plane,
+            "--http-host", request.host, "--http-port", HTTP_PORT]
+    if request.dump_config:
+        argv += ["--dump-config-to", f"{RUN_DIR}/frontend-config.json"]
+    argv += list(request.frontend_args)
+    env = _common_env(request) + [
+        EnvChange("HOME", f"{RUN_DIR}/home-frontend", "the frontend caches model cards under "
+                  "$HOME/.cache/dynamo; a fresh HOME keeps other runs' cards out"),
+        EnvChange("HF_HOME", _hf_home(base_env), "HOME moved: keep the user's Hugging Face "
+                  "cache and token where they were"),
+        EnvChange("DYN_SYSTEM_PORT", None, "a system port is a worker setting; an inherited "
+                  "one would make the frontend race the worker for it"),
+    ]
+    base = f"http://{request.host}:{HTTP_PORT}"
+    return CommandSpec("frontend", tuple(argv), tuple(env),
+                       ready_urls=(f"{base}/health", f"{base}/v1/models"))
+
+
+def worker_command(request: LaunchRequest, base_env: Mapping[str, str],
+                   extra_env: tuple[EnvChange, ...] = ()) -> CommandSpec:
+    """The worker argv: recipe flags first, the user's pass-through args last."""
+    recipe = recipe_for(request.backend)
+    python = request.python or sys.executable
+    argv = [python, "-m", recipe.module]
+    notes = []
+    if recipe.name == "replay":
+        if not request.replay_config:
+            raise BadInput("backend replay needs the replay worker's config file (replay_config)")
+        argv += ["--config", request.replay_config]
+        notes.append("replay: models, served names and parsers come from the config file")
+    else:
+        if not request.model:
+            raise BadInput(f"backend {recipe.name} needs a model (HF id or local path)")
+        argv += [recipe.model_flag, request.model,
+                 recipe.served_name_flag, request.served_model_name or request.model]
+        if request.parser:
+            argv += [recipe.tool_parser_flag, request.parser]
+        if request.reasoning_parser:
+            argv += [recipe.reasoning_parser_flag, request.reasoning_parser]
+        argv += ["--discovery-backend", request.discovery_backend,
+                 "--request-plane", request.request_plane]
+        if request.dump_config:
+            argv += ["--dump-config-to", f"{RUN_DIR}/worker-config.json"]
+    argv += list(request.worker_args)
+    env = _common_env(request) + [
+        # Found in ai-dynamo-runtime 1.6.1 (dynamo_runtime::config): DYN_SYSTEM_PORT > 0 starts
+        # the system server (/health, /live, /metrics); DYN_SYSTEM_ENABLED is deprecated.
+        EnvChange("DYN_SYSTEM_PORT", SYSTEM_PORT, "worker health server (/health) for readiness"),
+        EnvChange("DYN_SYSTEM_HOST", request.host, "the system server binds 0.0.0.0 by default"),
+    ]
+    env += [EnvChange(name, value, reason) for name, value, reason in recipe.extra_env]
+    if recipe.isolate_worker_home:
+        env.append(EnvChange("HOME", f"{RUN_DIR}/home-worker", "fresh HOME: no stale caches"))
+    env += list(extra_env)
+    ready = (f"http://{request.host}:{SYSTEM_PORT}/health",)
+    return CommandSpec("worker", tuple(argv), tuple(env), ready_urls=ready, notes=tuple(notes))

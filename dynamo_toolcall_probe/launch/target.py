@@ -1,0 +1,97 @@
+"""Questions for the target interpreter (the one that will run the worker), asked in a subprocess.
+
+Why a subprocess: the serving node's ai-dynamo and engine often live in another venv than ours;
+Dynamo's argument groups read their defaults from the environment when they are built, so they
+must be built under the worker's environment; and our own process stays free of dynamo's native
+module. The script is `_introspect.py`; it imports no engine.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata as md
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import EnvironmentProblem
+
+SCRIPT = Path(__file__).with_name("_introspect.py")
+TIMEOUT_S = 120  # importing dynamo on a busy node can be slow; a hang must still end
+
+
+def target_python(python: str | None) -> str:
+    return python or sys.executable
+
+
+def query(op: str, python: str | None = None, env: Mapping[str, str] | None = None,
+          **payload: Any) -> dict[str, Any]:
+    """Run one `_introspect.py` operation; EnvironmentProblem when dynamo is not usable there."""
+    exe = target_python(python)
+    run_env = dict(os.environ if env is None else env)
+    run_env.pop("PYTHONSTARTUP", None)
+    try:
+        proc = subprocess.run([exe, str(SCRIPT)], input=json.dumps({"op": op, **payload}),
+                              capture_output=True, text=True, timeout=TIMEOUT_S, env=run_env)
+    except FileNotFoundError:
+        raise EnvironmentProblem(f"python interpreter not found: {exe}") from None
+    except subprocess.TimeoutExpired:
+        raise EnvironmentProblem(f"{exe} took over {TIMEOUT_S} s to inspect ai-dynamo") from None
+    try:
+        answer = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise EnvironmentProblem(f"could not inspect ai-dynamo with {exe}: {tail}") from None
+    if not answer.get("ok"):
+        if answer.get("kind") == "import":
+            raise EnvironmentProblem(f"ai-dynamo is not usable in {exe}: {answer['error']}")
+        raise EnvironmentProblem(f"inspecting ai-dynamo with {exe} failed: {answer['error']}")
+    return answer["result"]
+
+
+@functools.lru_cache(maxsize=8)
+def parser_names(python: str | None = None) -> dict[str, Any]:
+    """{"tool": [...], "reasoning": [...], "ai_dynamo": "1.6.1", ...} from `dynamo._core`."""
+    return query("parsers", python)
+
+
+def _same_interpreter(python: str | None) -> bool:
+    return python is None or os.path.realpath(python) == os.path.realpath(sys.executable)
+
+
+def _local_version(dist: str) -> str | None:
+    for name in (dist, dist.replace("-", "_")):
+        try:
+            return md.version(name)
+        except md.PackageNotFoundError:
+            continue
+    return None
+
+
+def package_versions(names: tuple[str, ...], python: str | None = None) -> dict[str, str | None]:
+    """Installed versions by distribution name, from metadata only (nothing is imported)."""
+    if not _same_interpreter(python):
+        return query("versions", python, names=list(names))
+    return {name: _local_version(name) for name in names}
+
+
+def engine_status(module: str | None, dist: str | None, python: str | None = None) -> dict[str, Any]:
+    """Is the engine package installed (found, version)? Never imports it (tensorrt_llm starts MPI)."""
+    if module is None:
+        return {"module": None, "found": None, "version": None}
+    if not _same_interpreter(python):
+        return query("engine", python, module=module, dist=dist)
+    found = importlib.util.find_spec(module) is not None
+    return {"module": module, "found": found, "version": _local_version(dist) if dist else None}
+
+
+def dynamo_locations(python: str | None = None) -> list[str]:
+    """Directories of the `dynamo` namespace package (site-packages/dynamo), without importing it."""
+    if not _same_interpreter(python):
+        return query("sources", python)["locations"]
+    spec = importlib.util.find_spec("dynamo")
+    return list(spec.submodule_search_locations) if spec and spec.submodule_search_locations else []
