@@ -81,8 +81,12 @@ def _top_choice_bytes(entry: dict[str, Any]) -> list[int] | None:
     if not isinstance(tops, list) or not tops or not isinstance(tops[0], dict):
         return None
     top = tops[0]
-    same = ("token_id" in entry and top.get("token_id") == entry.get("token_id")) or (
-        "token_id" not in entry and top.get("token") == entry.get("token"))
+    if "token_id" in top and "token_id" in entry:
+        same = top["token_id"] == entry["token_id"]
+    else:
+        # Dynamo 1.6.1 sends no token_id in top_logprobs. A lossy token shows as U+FFFD on both
+        # sides, so the text alone cannot tell two partial tokens apart: require the same logprob.
+        same = top.get("token") == entry.get("token") and top.get("logprob") == entry.get("logprob")
     data = _entry_bytes(top)
     if same and data is not None and data != REPLACEMENT_BYTES:
         return data

@@ -1,0 +1,132 @@
+"""The real Dynamo frontend + our replay worker, on 127.0.0.1, for one run.
+
+    with ReplayStack([ServedModel("m", "hermes")]) as stack:
+        stack.set_script("m", {"text": "<tool_call>..."})
+        body = send_chat(stack.base_url, {...})
+
+Fresh `DYN_FILE_KV` and `HOME` per run (stale registrations of dead workers linger otherwise,
+and the frontend caches model cards under $HOME), free ports, loopback only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import EnvironmentProblem
+from .script import write_script
+from .supervisor import ProcessSpec, Supervisor, free_port
+
+HOST = "127.0.0.1"
+
+
+@dataclass
+class ServedModel:
+    name: str
+    tool_call_parser: str | None = None
+    reasoning_parser: str | None = None
+
+
+def loopback_env(run_dir: Path) -> dict[str, str | None]:
+    kv, home = run_dir / "kv", run_dir / "home"
+    kv.mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
+    return {"DYN_FILE_KV": str(kv), "HOME": str(home), "DYN_TCP_RPC_HOST": HOST,
+            "DYN_TCP_RESPONSE_STREAM_HOST": HOST, "DYN_SYSTEM_HOST": HOST, "HF_HUB_OFFLINE": "1",
+            "DYN_SYSTEM_PORT": None, "DYN_LOG": "warn"}
+
+
+def require_dynamo(python: str = sys.executable) -> None:
+    if python == sys.executable and importlib.util.find_spec("dynamo") is None:
+        raise EnvironmentProblem("ai-dynamo is not installed in this environment: run scripts/install")
+
+
+class ReplayStack:
+    def __init__(self, models: list[ServedModel], model_dir: Path | None = None,
+                 run_dir: Path | None = None, worker_prefix: list[str] | None = None,
+                 timeout: float = 60.0, python: str = sys.executable) -> None:
+        require_dynamo(python)
+        self.models = models
+        self._own_dir = run_dir is None
+        self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="dynamo-probe-replay-"))
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.scripts_dir = self.run_dir / "scripts"
+        self.scripts_dir.mkdir(exist_ok=True)
+        self._model_dir = model_dir
+        self.worker_prefix = worker_prefix or []  # e.g. the hook wrapper
+        self.timeout = timeout
+        self.python = python
+        self.port = 0
+        self.supervisor = Supervisor(self.run_dir / "logs")
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def model_dir(self) -> Path:
+        if self._model_dir is None:
+            from .modeldir import builtin_model_dir
+
+            self._model_dir = builtin_model_dir()
+        return self._model_dir
+
+    def set_script(self, name: str | None, script: dict[str, Any]) -> None:
+        write_script(self.scripts_dir, name, script)
+
+    def start(self) -> "ReplayStack":
+        import httpx
+
+        config = {"model_dir": str(self.model_dir), "scripts_dir": str(self.scripts_dir),
+                  "namespace": "replay",
+                  "models": [{"name": m.name, "tool_call_parser": m.tool_call_parser,
+                              "reasoning_parser": m.reasoning_parser} for m in self.models]}
+        config_path = self.run_dir / "worker.json"
+        config_path.write_text(json.dumps(config, indent=1))
+        env = loopback_env(self.run_dir)
+        self.port = free_port(HOST)
+        try:
+            self.supervisor.start(ProcessSpec("frontend", [
+                self.python, "-m", "dynamo.frontend", "--discovery-backend", "file",
+                "--request-plane", "tcp", "--http-host", HOST, "--http-port", str(self.port)], env))
+            worker_module = ["-m", "dynamo_toolcall_probe.replay.worker", "--config", str(config_path)]
+            if self.worker_prefix:
+                worker_module = [*self.worker_prefix, "dynamo_toolcall_probe.replay.worker",
+                                 "--config", str(config_path)]
+            self.supervisor.start(ProcessSpec("worker", [self.python, *worker_module], env))
+            wanted = {m.name for m in self.models}
+            client = httpx.Client(timeout=2.0)
+
+            def listed() -> bool:
+                try:
+                    data = client.get(f"{self.base_url}/v1/models").json()
+                except (httpx.HTTPError, ValueError):
+                    return False
+                return wanted <= {m.get("id") for m in data.get("data", [])}
+
+            try:
+                self.supervisor.wait_until(listed, "the replay stack (models listed in /v1/models)",
+                                           self.timeout)
+            finally:
+                client.close()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self.supervisor.stop()
+        if self._own_dir:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def __enter__(self) -> "ReplayStack":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,164 @@
+"""The one process supervisor: start children, wait for readiness, tear the whole tree down.
+
+Used by the replay stack, the demo, the launcher and the tests, so loopback binding and cleanup
+are right everywhere at once. Each child gets its own session (process group) and a log file;
+teardown sends TERM to every process group and descendant we started (walking the tree with
+psutil, since some engines' schedulers leave their group), waits a grace period, then KILLs.
+Never kills by name: only PIDs that descend from our own children.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import StartupFailed
+
+
+@dataclass
+class ProcessSpec:
+    name: str
+    argv: list[str]
+    env: dict[str, str | None] = field(default_factory=dict)  # changes; None removes a variable
+    log_path: Path | None = None
+
+
+@dataclass
+class Child:
+    spec: ProcessSpec
+    popen: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def _raise_fd_limit() -> None:
+    # One frontend serving dozens of models opens many sockets; the default soft limit (1024)
+    # runs out at about 15 models.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Supervisor:
+    def __init__(self, log_dir: Path, grace: float = 5.0) -> None:
+        self.log_dir = Path(log_dir)
+        self.grace = grace
+        self.children: list[Child] = []
+
+    def start(self, spec: ProcessSpec) -> Child:
+        env = dict(os.environ)
+        for key, value in spec.env.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        log_path = spec.log_path or self.log_dir / f"{spec.name}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as log:
+            try:
+                popen = subprocess.Popen(spec.argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True,
+                                         preexec_fn=_raise_fd_limit)
+            except OSError as exc:
+                raise StartupFailed(f"cannot start {spec.name} ({spec.argv[0]}): {exc.strerror}") from None
+        child = Child(spec, popen, log_path)
+        self.children.append(child)
+        return child
+
+    def check_alive(self) -> None:
+        for child in self.children:
+            code = child.popen.poll()
+            if code is not None:
+                tail = child.log_tail(8).replace("\n", " | ")
+                raise StartupFailed(f"{child.spec.name} exited with code {code} during startup"
+                                    + (f"; log tail: {tail}" if tail else "")
+                                    + f" (full log: {child.log_path})")
+
+    def wait_until(self, ready: Callable[[], bool], what: str, timeout: float,
+                   on_poll: Callable[[float], None] | None = None, interval: float = 0.05) -> None:
+        start = time.monotonic()
+        while True:
+            self.check_alive()
+            if ready():
+                return
+            elapsed = time.monotonic() - start
+            if elapsed > timeout:
+                tails = "; ".join(f"{c.spec.name}: {c.log_tail(3)}".replace("\n", " | ")
+                                  for c in self.children)
+                raise StartupFailed(f"{what} not ready after {timeout:.0f}s ({tails})")
+            if on_poll:
+                on_poll(elapsed)
+            time.sleep(interval)
+
+    def pids(self) -> list[int]:
+        """Every live PID we are responsible for: our children and all their descendants."""
+        import psutil
+
+        found: list[int] = []
+        for child in self.children:
+            try:
+                proc = psutil.Process(child.popen.pid)
+                found.append(proc.pid)
+                found += [p.pid for p in proc.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
+        return found
+
+    def stop(self) -> None:
+        import psutil
+
+        procs = []
+        for pid in self.pids():
+            try:
+                procs.append(psutil.Process(pid))
+            except psutil.NoSuchProcess:
+                pass
+        for child in self.children:
+            try:
+                os.killpg(child.popen.pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                pass
+        for proc in procs:  # descendants that left the group
+            try:
+                proc.send_signal(signal.SIGTERM)
+            except psutil.NoSuchProcess:
+                pass
+        _, alive = psutil.wait_procs(procs, timeout=self.grace)
+        for proc in alive:
+            try:
+                proc.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(alive, timeout=self.grace)
+        for child in self.children:
+            try:
+                child.popen.wait(timeout=self.grace)
+            except subprocess.TimeoutExpired:
+                child.popen.kill()
+                child.popen.wait()
+        self.children.clear()
+
+    def __enter__(self) -> "Supervisor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
