@@ -1,0 +1,114 @@
+"""Replay one raw output through many Dynamo parsers: one frontend, one worker, one served name
+per parser, one request each (non-streaming and, if asked, streaming)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..errors import EnvironmentProblem
+from .stack import ReplayStack, ServedModel
+
+# Request fields the replay drops: the script decides length and stop, not the sampler.
+DROPPED_FIELDS = ("max_tokens", "max_completion_tokens", "stop", "n", "stream_options", "seed")
+
+
+def installed_parser_names(python: str = sys.executable) -> list[str]:
+    """`get_tool_parser_names()` of the installed Dynamo, asked in a subprocess so this process
+    never imports dynamo."""
+    code = "import json, dynamo._core as c; print(json.dumps(sorted(c.get_tool_parser_names())))"
+    try:
+        out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60,
+                             check=True).stdout
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        raise EnvironmentProblem(f"cannot list the installed Dynamo's tool parsers ({exc}); "
+                                 "run scripts/install") from None
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _calls(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"name": (c.get("function") or {}).get("name"),
+             "arguments": (c.get("function") or {}).get("arguments")}
+            for c in message.get("tool_calls") or []]
+
+
+def _summary(body: dict[str, Any] | None) -> dict[str, Any]:
+    choice = ((body or {}).get("choices") or [{}])[0]
+    message = choice.get("message") or {}
+    return {"tool_calls": _calls(message), "content": message.get("content"),
+            "reasoning_content": message.get("reasoning_content"),
+            "finish_reason": choice.get("finish_reason")}
+
+
+def replay_request(request: dict[str, Any] | None, served_name: str) -> dict[str, Any]:
+    body = {k: v for k, v in (request or {}).items() if k not in DROPPED_FIELDS}
+    body.setdefault("messages", [{"role": "user", "content": "replay"}])
+    body["model"] = served_name
+    body["logprobs"] = True
+    return body
+
+
+# The 1.6.1 frontend uses several inotify instances per served model; the kernel's default
+# per-user limit (128) runs out at about 15 models. More parsers get more frontends.
+MODELS_PER_FRONTEND = 10
+
+
+def replay_parsers(script: dict[str, Any], parsers: list[str], request: dict[str, Any] | None,
+                   model_dir: Path | None = None, stream: bool = True,
+                   reasoning_parser: str | None = None, timeout: float = 60.0) -> list[dict[str, Any]]:
+    """What each parser in `parsers` makes of the scripted output; one dict per parser, in order."""
+    groups = [parsers[i:i + MODELS_PER_FRONTEND] for i in range(0, len(parsers), MODELS_PER_FRONTEND)]
+    if model_dir is None:
+        from .modeldir import builtin_model_dir
+
+        model_dir = builtin_model_dir()  # build once, before the stacks race for it
+    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+        parts = list(pool.map(lambda g: _replay_group(script, g, request, model_dir, stream,
+                                                      reasoning_parser, timeout), groups))
+    return [r for part in parts for r in part]
+
+
+def _replay_group(script, parsers, request, model_dir, stream, reasoning_parser, timeout):
+    from ..capture.http import send_chat
+
+    models = [ServedModel(f"replay-{p}", p, reasoning_parser) for p in parsers]
+    with ReplayStack(models, model_dir=model_dir, timeout=timeout) as stack:
+        stack.set_script(None, script)
+
+        def one(parser: str) -> dict[str, Any]:
+            body = replay_request(request, f"replay-{parser}")
+            result: dict[str, Any] = {"parser": parser}
+            plain = send_chat(stack.base_url, body, stream=False)
+            if not plain.ok:
+                result["error"] = f"HTTP {plain.status}: {plain.body_bytes[:300].decode(errors='replace')}"
+                return result
+            result.update(_summary(plain.body))
+            if stream:
+                streamed = send_chat(stack.base_url, body, stream=True)
+                summary = _summary(streamed.body) if streamed.ok else {}
+                result.update({f"stream_{k}": v for k, v in summary.items()})
+                result["agree"] = bool(summary) and all(
+                    _norm(summary[k]) == _norm(result[k]) for k in ("tool_calls", "content", "finish_reason"))
+            return result
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return list(pool.map(one, parsers))
+
+
+def _norm(value: Any) -> Any:
+    """Streaming and non-streaming differ legitimately in call ids and in "" vs null content."""
+    if isinstance(value, list):
+        out = []
+        for call in value:
+            args = call.get("arguments")
+            try:
+                args = json.loads(args) if isinstance(args, str) else args
+            except json.JSONDecodeError:
+                pass
+            out.append((call.get("name"), json.dumps(args, sort_keys=True)))
+        return out
+    return value or None
