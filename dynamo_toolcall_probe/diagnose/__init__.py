@@ -87,5 +87,10 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
     verdict, findings = judge(raw, detected, observed, request, configured_parser)
     family = detected[0].family if detected else None
     fix = fix_for(verdict, findings, family, configured_parser)
-    return Diagnosis(verdict, fix, raw, observed, detected, findings, configured_parser,
-                     reasoning_parser, replay)
+    diagnosis = Diagnosis(verdict, fix, raw, observed, detected, findings, configured_parser,
+                          reasoning_parser)
+    if replay is not None:
+        from .replay_evidence import apply_replay
+
+        apply_replay(diagnosis, replay)
+    return diagnosis
