@@ -1,0 +1,38 @@
+"""`dynamo-probe replay`: what every Dynamo parser makes of a captured raw output."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.argument("source", type=click.Path(path_type=str))
+@click.option("--parser", "parsers", multiple=True, help="A parser to replay with (repeatable).")
+@click.option("--all-parsers", is_flag=True, help="Every tool parser of the installed Dynamo (default).")
+@click.option("--stream/--no-stream", default=True, show_default=True,
+              help="Also replay streaming and compare with non-streaming.")
+@click.option("--request", "request_path", type=click.Path(path_type=str),
+              help="The request body (its tools matter to some parsers); a bundle has it.")
+@click.option("--tokenizer", type=click.Path(path_type=str),
+              help="The model's tokenizer, to replay the exact token ids (a bundle has it).")
+@click.option("--reasoning-parser", help="Reasoning parser to serve alongside.")
+@click.option("--chunk-size", default=2, show_default=True, help="Tokens per worker yield.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def replay(source: str, parsers: tuple[str, ...], all_parsers: bool, stream: bool,
+           request_path: str | None, tokenizer: str | None, reasoning_parser: str | None,
+           chunk_size: int, as_json: bool) -> None:
+    """Re-run the raw output of SOURCE (a bundle or a response.json) through Dynamo's real parsers."""
+    from ..replay.cli_support import load_replay_input, print_replay_table, run_replay
+    from .output import print_json
+
+    if parsers and all_parsers:
+        raise click.UsageError("give --parser or --all-parsers, not both")
+    loaded = load_replay_input(source, request_path, tokenizer)
+    results = run_replay(loaded, list(parsers), stream, reasoning_parser or loaded.reasoning_parser,
+                         chunk_size)
+    if as_json:
+        print_json({"raw_output": loaded.raw.text, "raw_source": loaded.raw.source,
+                    "script": loaded.script_kind, "configured_parser": loaded.parser,
+                    "results": results})
+    else:
+        print_replay_table(loaded, results, stream)

@@ -1,0 +1,113 @@
+"""Loading what `dynamo-probe replay` replays, and printing its table."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import BadInput
+from ..inputs import check_response, load_request, parse_json, read_bytes
+from ..reconstruct import RawOutput, logprob_entries, reconstruct, tokenizer_decoder
+
+
+@dataclass
+class ReplayInput:
+    raw: RawOutput
+    script: dict[str, Any]
+    script_kind: str  # "token_ids" (exact, the model's own tokenizer) or "text"
+    request: dict[str, Any] | None
+    model_dir: Path | None
+    parser: str | None
+    reasoning_parser: str | None
+
+
+def load_replay_input(source: str, request_path: str | None, tokenizer: str | None) -> ReplayInput:
+    path = Path(source)
+    meta: dict[str, Any] = {}
+    if path.is_dir():
+        if not (path / "response.json").exists():
+            raise BadInput(f"{path} is not a bundle (no response.json)")
+        if (path / "metadata.json").exists():
+            meta = json.loads((path / "metadata.json").read_text())
+        if request_path is None and (path / "request.json").exists():
+            request_path = str(path / "request.json")
+        if tokenizer is None and (path / "tokenizer" / "tokenizer.json").exists():
+            tokenizer = str(path / "tokenizer")
+        path = path / "response.json"
+    response = parse_json(read_bytes(path, "response"), "response")
+    check_response(response)
+    request = load_request(request_path)[0] if request_path else None
+    decode = tokenizer_decoder(tokenizer) if tokenizer else None
+    raw = reconstruct(response, decode)
+    if not raw.text:
+        raise BadInput("no raw output to replay: the response has neither logprobs nor content")
+    model_dir = None
+    script: dict[str, Any] = {"text": raw.text, "finish_reason": _finish(response)}
+    kind = "text"
+    entries = logprob_entries(response) or []
+    ids = [e.get("token_id") for e in entries]
+    if tokenizer and ids and all(isinstance(i, int) for i in ids):
+        from .modeldir import model_dir_from_files
+
+        model_dir = model_dir_from_files(tokenizer, Path(tempfile.mkdtemp(prefix="probe-model-")))
+        script = {"token_ids": ids, "finish_reason": _finish(response)}
+        kind = "token_ids"
+    return ReplayInput(raw, script, kind, request, model_dir, meta.get("configured_parser"),
+                       meta.get("reasoning_parser"))
+
+
+def _finish(response: dict[str, Any]) -> str:
+    finish = (response.get("choices") or [{}])[0].get("finish_reason")
+    return finish if finish in ("stop", "length") else "stop"
+
+
+def run_replay(loaded: ReplayInput, parsers: list[str], stream: bool,
+               reasoning_parser: str | None, chunk_size: int) -> list[dict[str, Any]]:
+    from .run import installed_parser_names, replay_parsers
+
+    known = installed_parser_names()
+    unknown = [p for p in parsers if p not in known]
+    if unknown:
+        raise BadInput(f"unknown tool parser(s): {', '.join(unknown)}; valid: {', '.join(known)}")
+    script = dict(loaded.script, chunk_size=max(1, chunk_size))
+    return replay_parsers(script, parsers or known, loaded.request, loaded.model_dir, stream,
+                          reasoning_parser)
+
+
+def _calls_text(calls: list[dict[str, Any]] | None) -> str:
+    if not calls:
+        return "-"
+    return "; ".join(f"{c.get('name')}({c.get('arguments')})" for c in calls)
+
+
+def print_replay_table(loaded: ReplayInput, results: list[dict[str, Any]], stream: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    console.print(f"raw output ({loaded.raw.source}, replayed as {loaded.script_kind}):",
+                  markup=False)
+    console.print(loaded.raw.text, markup=False)
+    table = Table(show_lines=False)
+    for col in ("parser", "tool_calls", "content", "finish"):
+        table.add_column(col, overflow="fold")
+    if stream:
+        table.add_column("stream = non-stream")
+    for r in results:
+        mark = "*" if r["parser"] == loaded.parser else ""
+        if r.get("error"):
+            row = [r["parser"] + mark, f"error: {r['error'][:80]}", "", ""]
+        else:
+            content = r.get("content")
+            row = [r["parser"] + mark, _calls_text(r.get("tool_calls")),
+                   "-" if content in (None, "") else json.dumps(content, ensure_ascii=False)[:60],
+                   str(r.get("finish_reason"))]
+        if stream:
+            row.append("" if r.get("error") else ("yes" if r.get("agree") else "NO"))
+        table.add_row(*row)
+    console.print(table)
+    if loaded.parser:
+        console.print(f"* the configured parser ({loaded.parser})", markup=False)
