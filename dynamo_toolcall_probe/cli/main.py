@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "analyze": "dynamo_toolcall_probe.cli.analyze:analyze",
     "replay": "dynamo_toolcall_probe.cli.replay:replay",
     "demo": "dynamo_toolcall_probe.cli.demo:demo",
+    "attach": "dynamo_toolcall_probe.cli.attach:attach",
 }
 
 EPILOG = """Exit codes: 0 ok, 10 model, 11 parser_config, 12 parser_logic, 13 inconclusive,
@@ -45,6 +46,7 @@ class LazyGroup(click.Group):
 SHORT_HELP = {
     "analyze": "Diagnose a captured response (and request): model, parser config or parser logic.",
     "replay": "Re-run a raw output through Dynamo's real parsers and compare them.",
+    "attach": "Probe a running deployment's frontend and write the bundle.",
     "demo": "Run the whole probe on a built-in example with the real Dynamo frontend.",
 }
 

@@ -18,6 +18,8 @@ SERVED = [
     ServedModel("noparser", None),
     ServedModel("hermes-think", "hermes", "qwen3"),
     ServedModel("kimi", "kimi_k2"),
+    ServedModel("mistral", "mistral"),
+    ServedModel("pythonic", "pythonic"),
 ]
 
 
