@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..formats import registry
 from ..reconstruct import Decode, RawOutput, reconstruct
 from .detect import Detected, detect_formats
 from .fix import fix_for
@@ -59,7 +60,7 @@ class Diagnosis:
             "detected_formats": [d.to_dict() for d in self.detected],
             "configured_parser": self.configured_parser,
             "reasoning_parser": self.reasoning_parser,
-            "suggested_parsers": primary.parsers if primary else [],
+            "suggested_parsers": registry.names_of(primary.family, working_only=True) if primary else [],
             "expected_tool_calls": [{"name": c.name, "arguments": c.arguments}
                                     for c in (primary.extraction.calls if primary else [])],
             "expected_problems": primary.extraction.to_dict()["calls"] if primary else [],

@@ -31,7 +31,7 @@ def detect_formats(text: str, tools: list[dict[str, Any]] | None,
     """Every family that finds at least one call candidate, ordered by how well it explains the
     text: well-formed calls, then characters covered by calls, then the configured family."""
     found: list[Detected] = []
-    for family in registry.families():
+    for family in registry.family_names():
         spec = registry.get_spec(family)
         if not spec.scan(text):
             continue

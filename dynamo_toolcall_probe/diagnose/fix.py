@@ -32,7 +32,7 @@ def fix_for(verdict: str, findings: list[Finding], family: str | None, configure
         if family is None:
             names = ", ".join(sorted(registry.PARSER_FAMILIES))
             return f"relaunch the worker with a valid --dyn-tool-call-parser (one of: {names})"
-        names = registry.names_of(family)
+        names = registry.names_of(family, working_only=True)
         return (f"relaunch the worker with `--dyn-tool-call-parser {names[0]}`"
                 + (f" (equivalent names: {', '.join(names[1:])})" if len(names) > 1 else ""))
     if verdict == "model":

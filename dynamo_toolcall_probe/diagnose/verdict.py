@@ -38,7 +38,7 @@ def leaked_markers(content: str | None) -> list[tuple[str, str]]:
     if not content:
         return []
     hits = []
-    for family in registry.families():
+    for family in registry.family_names():
         for marker in registry.get_spec(family).markers():
             if len(marker) > 2 and marker in content:
                 hits.append((family, marker))
@@ -63,6 +63,9 @@ def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
     add = lambda v, check, msg: findings.append(Finding(v, check, msg))  # noqa: E731
     configured_family = (None if configured in (None, NO_PARSER)
                          else registry.PARSER_FAMILIES.get(configured))
+    inert = registry.INERT_ON_DEFAULT_ROUTE.get(configured or "")
+    if inert:
+        configured_family = None  # the name is listed, but on the default route it parses nothing
     primary = detected[0] if detected else None
 
     _check_response_itself(observed, configured, configured_family, primary, add)
@@ -78,7 +81,11 @@ def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
 
     calls = primary.extraction.calls
     # 1. Configuration: is the configured parser of the family the model speaks?
-    if configured == NO_PARSER:
+    if inert:
+        add("parser_config", "parser_family", f"the configured parser {configured!r} parses "
+            f"nothing on Dynamo 1.6.1's default parser route ({inert}); the raw output holds "
+            f"{primary.family}-format tool calls")
+    elif configured == NO_PARSER:
         add("parser_config", "parser_family", f"the raw output holds {primary.family}-format tool "
             "calls but the worker runs without --dyn-tool-call-parser")
     elif configured is not None and configured_family is None:

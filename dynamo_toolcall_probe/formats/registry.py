@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 PARSER_FAMILIES: dict[str, str] = {
     "hermes": "hermes",
     "qwen25": "hermes",
-    "qwen3": "hermes",
+    "qwen3": "hermes",  # 1.6.1 default route parses nothing (INERT_ON_DEFAULT_ROUTE)
     "qwen3_coder": "qwen3_coder",
     "nemotron_nano": "qwen3_coder",
     "llama3_json": "llama3_json",
@@ -56,6 +56,16 @@ PARSER_FAMILIES: dict[str, str] = {
 }
 
 
+#: Names 1.6.1 lists whose parser, on the default parser route (`DYN_PARSER_VERSION` unset),
+#: parses nothing: the text comes back as content (observed on the frontend). Their format is
+#: the family's above, so they are never recommended as a fix.
+INERT_ON_DEFAULT_ROUTE: dict[str, str] = {
+    "qwen3": "only the parsers-v2 route (DYN_PARSER_VERSION=2) knows `qwen3` as a tool parser",
+    "glm45": "only DYN_PARSER_VERSION=2 reads it (as glm47)",
+    "kimi_k25": "only DYN_PARSER_VERSION=2 reads it (as kimi_k2)",
+}
+
+
 class UnknownParser(KeyError):
     """A parser name that no family covers."""
 
@@ -67,13 +77,15 @@ def family_of(parser_name: str) -> str:
         raise UnknownParser(parser_name) from None
 
 
-def names_of(family: str) -> list[str]:
-    """Every Dynamo parser name that selects `family`, canonical (family-named) first."""
-    names = [n for n, f in PARSER_FAMILIES.items() if f == family]
+def names_of(family: str, working_only: bool = False) -> list[str]:
+    """Every Dynamo parser name that selects `family`, canonical (family-named) first;
+    `working_only` leaves out the names that parse nothing on the default route."""
+    names = [n for n, f in PARSER_FAMILIES.items()
+             if f == family and not (working_only and n in INERT_ON_DEFAULT_ROUTE)]
     return sorted(names, key=lambda n: (n != family, n))
 
 
-def families() -> list[str]:
+def family_names() -> list[str]:
     return sorted(set(PARSER_FAMILIES.values()))
 
 
@@ -87,4 +99,4 @@ def get_spec(family: str) -> "FormatSpec":
 
 
 def all_specs() -> list["FormatSpec"]:
-    return [get_spec(f) for f in families()]
+    return [get_spec(f) for f in family_names()]

@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .base import (INVALID_JSON, MALFORMED, MISSING_END_MARKER, MISSING_NAME, TRUNCATED,
-                   CallCandidate, FormatSpec, Problem)
-
+                   CallCandidate, FormatSpec, Problem, decode_json_object)
 
 
 def _re(marker: str | re.Pattern[str]) -> re.Pattern[str]:
@@ -233,3 +232,23 @@ class InvokeXml(FormatSpec):
         return self.render_joiner.join(
             self.render_block.format(start=self.block_start, end=self.block_end,
                                      invokes=self.render_joiner.join(g)) for g in groups)
+
+
+class JsonBodyInvoke(InvokeXml):
+    """Invokes whose body is one JSON object of arguments (Kimi K2, DeepSeek V3 / V3.1)."""
+
+    def json_text(self, text: str, lo: int, hi: int, call: Call) -> tuple[int, int]:
+        """The (lo, hi) of the JSON inside the body; a family strips its own fences here."""
+        return lo, hi
+
+    def parse_body(self, text: str, lo: int, hi: int, call: Call, at_eof: bool) -> None:
+        lo, hi = self.json_text(text, lo, hi, call)
+        obj, problem = decode_json_object(text[lo:hi], lo)
+        if problem:
+            call.problems.append(problem)
+            call.undecodable = True
+        elif not isinstance(obj, dict):
+            call.problems.append(Problem(MALFORMED, "arguments are not a JSON object", (lo, hi)))
+            call.undecodable = True
+        else:
+            call.args = obj

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dynamo_toolcall_probe.formats import PARSER_FAMILIES, families, get_spec
+from dynamo_toolcall_probe.formats import PARSER_FAMILIES, family_names, get_spec
 from dynamo_toolcall_probe.formats.base import MODEL_PROBLEMS
 from dynamo_toolcall_probe.formats.extract import extract
 
@@ -57,7 +57,7 @@ def test_case(family, case):
     assert is_broken == bool(case.get("broken", False))
 
 
-@pytest.mark.parametrize("family", families())
+@pytest.mark.parametrize("family", family_names())
 def test_render_round_trips(family):
     spec = get_spec(family)
     calls = [("get_weather", {"location": "Zürich, CH", "unit": "celsius"}),

@@ -126,3 +126,13 @@ def test_json_report_has_the_documented_keys():
                 "observed_tool_calls", "evidence", "fix"):
         assert key in d
     assert d["expected_tool_calls"] == [{"name": "get_weather", "arguments": {"location": "NYC"}}]
+
+
+def test_a_listed_name_that_parses_nothing_is_parser_config_and_never_suggested():
+    # Seen on the 1.6.1 frontend: `qwen3` is in get_tool_parser_names() but on the default
+    # parser route it leaves hermes text in content.
+    d = diagnose(resp(HERMES), request(), "qwen3")
+    assert d.verdict == "parser_config"
+    assert "parses nothing" in " ".join(f.message for f in d.findings)
+    assert "qwen3" not in d.to_dict()["suggested_parsers"]
+    assert "qwen3" not in d.fix and "--dyn-tool-call-parser hermes" in d.fix

@@ -21,13 +21,13 @@ import json
 import re
 from typing import Any
 
-from ..base import MALFORMED, Problem, decode_json_object
-from ..shapes_xml import Call, InvokeXml
+from ..base import MALFORMED, Problem
+from ..shapes_xml import JsonBodyInvoke
 
 _ID = re.compile(r"\s*(?:functions\.)?[\w.\-]+:\d+\s*")
 
 
-class KimiK2(InvokeXml):
+class KimiK2(JsonBodyInvoke):
     family = "kimi_k2"
     block_start = "<|tool_calls_section_begin|>"
     block_end = "<|tool_calls_section_end|>"
@@ -46,17 +46,6 @@ class KimiK2(InvokeXml):
             return []
         return [Problem(MALFORMED, f"call id {match.group('id')!r} is not functions.NAME:INDEX",
                         match.span("id"))]
-
-    def parse_body(self, text: str, lo: int, hi: int, call: Call, at_eof: bool) -> None:
-        obj, problem = decode_json_object(text[lo:hi], lo)
-        if problem:
-            call.problems.append(problem)
-            call.undecodable = True
-        elif not isinstance(obj, dict):
-            call.problems.append(Problem(MALFORMED, "arguments are not a JSON object", (lo, hi)))
-            call.undecodable = True
-        else:
-            call.args = obj
 
     def render(self, calls: list[tuple[str, dict[str, Any]]]) -> str:
         body = "".join(f"<|tool_call_begin|>functions.{n}:{i}<|tool_call_argument_begin|>"

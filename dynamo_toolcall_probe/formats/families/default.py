@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from ..base import CallCandidate
+from ..shapes import WrappedJsonList
+
+
+class _ToolCallTag(WrappedJsonList):
+    family = "default"
+    start_markers = ("<TOOLCALL>",)
+    end_marker = "</TOOLCALL>"
+
+
+class _PythonTag(WrappedJsonList):
+    family = "default"
+    start_markers = ("<|python_tag|>",)
+    end_marker = ""
+
+
+class Default(WrappedJsonList):
+    """What Dynamo parses when `default` is named as the tool parser: either wrapper of its
+    generic JSON parser::
+
+        <TOOLCALL>[{"name": "get_weather", "arguments": {"location": "Paris"}}]</TOOLCALL>
+        <|python_tag|>{"name": "get_weather", "arguments": {"location": "Paris"}}
+
+    (`arguments` or `parameters`). The `<TOOLCALL>` form is tried first, as in Dynamo's config.
+    Seen on the 1.6.1 frontend: `default` extracts the calls of the `<TOOLCALL>` form but leaves
+    `</TOOLCALL>` in `content` (streaming and non-streaming), where `nemotron_deci` leaves nothing.
+    """
+
+    family = "default"
+    start_markers = ("<TOOLCALL>", "<|python_tag|>")
+    end_marker = "</TOOLCALL>"
+    leak_markers = ("<TOOLCALL>", "</TOOLCALL>", "<|python_tag|>")
+    _forms = (_ToolCallTag(), _PythonTag())
+
+    def scan(self, text: str) -> list[CallCandidate]:
+        for form in self._forms:
+            if found := form.scan(text):
+                return found
+        return []
+
+    def render(self, calls: list[tuple[str, dict[str, Any]]]) -> str:
+        return self._forms[0].render(calls)
+
+
+SPEC = Default()

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from ..shapes import WrappedJsonList
+
+
+class NemotronDeci(WrappedJsonList):
+    """Nemotron (Deci / Ultra / Super) tool calls (Dynamo parser `nemotron_deci`)::
+
+        <TOOLCALL>[{"name": "get_weather", "arguments": {"location": "Paris"}}]</TOOLCALL>
+
+    One region holds a JSON list of every call. Dynamo strips the markers on recovery (a bare
+    `<TOOLCALL>` never reaches `content`), so a missing end marker may go unnoticed downstream.
+    """
+
+    family = "nemotron_deci"
+    start_markers = ("<TOOLCALL>",)
+    end_marker = "</TOOLCALL>"
+
+
+SPEC = NemotronDeci()
