@@ -1,0 +1,190 @@
+"""Build the test corpus tests/cases/NN-<id>/{request.json,response.json,case.yaml} from cases.yaml.
+
+Captured cases run through the REAL ai-dynamo frontend with our replay worker (one served model per
+tool/reasoning parser pair, at most 10 per stack); `constructed` cases are built with
+tests/helpers.py for bugs that the installed Dynamo does not reproduce. Run from the repo root:
+
+    .venv/bin/python tests/cases/build_cases.py            # rebuild everything, then report
+    .venv/bin/python tests/cases/build_cases.py --check    # only report verdict mismatches
+
+tests/test_corpus.py only reads the committed files; it never starts Dynamo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent
+sys.path.insert(0, str(TESTS))
+import helpers  # noqa: E402  (tests/helpers.py)
+
+TOOLS = yaml.safe_load((TESTS / "formats" / "tools.yaml").read_text())
+CASE_FIELDS = ("source", "parser", "reasoning_parser", "tokenizer", "verdict", "check", "family",
+               "xfail")
+MODELS_PER_STACK = 10  # the 1.6.1 frontend's inotify use (see replay/run.py)
+
+
+def load_table() -> list[dict[str, Any]]:
+    cases = yaml.safe_load((HERE / "cases.yaml").read_text())
+    for i, case in enumerate(cases, 1):
+        case["dir"] = f"{i:02d}-{case['id']}"
+    return cases
+
+
+def format_text(ref: str) -> str:
+    family, case_id = ref.split("/")
+    for case in yaml.safe_load((TESTS / "formats" / "cases" / f"{family}.yaml").read_text()):
+        if case["id"] == case_id:
+            return case["text"]
+    raise KeyError(ref)
+
+
+def raw_text(case: dict[str, Any]) -> str:
+    from dynamo_toolcall_probe.formats import get_spec
+
+    if "text" in case:
+        text = case["text"]
+    elif "from_format" in case:
+        text = format_text(case["from_format"])
+    else:
+        text = get_spec(case["family"]).render([(n, a) for n, a in case["calls"]])
+    if "cut" in case:
+        text = text[:text.index(case["cut"])]
+    return case.get("prefix", "") + text + case.get("suffix", "")
+
+
+def request_body(case: dict[str, Any], model: str) -> dict[str, Any]:
+    body = helpers.request(tools=[TOOLS[n] for n in ("get_weather", "get_time", "search")])
+    body["model"] = model
+    body["messages"] = [{"role": "user", "content": "What is the weather in Paris?"}]
+    for key, value in (case.get("request") or {}).items():
+        if value is None:
+            body.pop(key, None)
+        else:
+            body[key] = value
+    return body
+
+
+def served_name(case: dict[str, Any]) -> str:
+    serve = case.get("serve", case.get("parser", "none"))
+    return f"m-{serve}" + (f"-r-{case['reasoning_parser']}" if case.get("reasoning_parser") else "")
+
+
+def capture_all(cases: list[dict[str, Any]]) -> dict[str, tuple[dict, dict]]:
+    """Run every non-constructed case through the real frontend; dir -> (request, response)."""
+    from dynamo_toolcall_probe.capture.http import send_chat
+    from dynamo_toolcall_probe.replay.modeldir import builtin_model_dir
+    from dynamo_toolcall_probe.replay.stack import ReplayStack, ServedModel
+
+    model_dir = builtin_model_dir()
+    models: dict[str, ServedModel] = {}
+    for case in cases:
+        serve = case.get("serve", case.get("parser", "none"))
+        models.setdefault(served_name(case), ServedModel(
+            served_name(case), None if serve == "none" else serve, case.get("reasoning_parser")))
+    names = sorted(models)
+    out: dict[str, tuple[dict, dict]] = {}
+    for start in range(0, len(names), MODELS_PER_STACK):
+        group = set(names[start:start + MODELS_PER_STACK])
+        with ReplayStack([models[n] for n in sorted(group)], model_dir=model_dir) as stack:
+            for case in (c for c in cases if served_name(c) in group):
+                name = served_name(case)
+                stack.set_script(name, {"text": raw_text(case),
+                                        "chunk_size": case.get("chunk_size", 2),
+                                        "finish_reason": case.get("finish_reason", "stop")})
+                body = request_body(case, name)
+                stream = bool(case.get("stream"))
+                reply = send_chat(stack.base_url, body, stream=stream)
+                if not reply.ok:
+                    raise SystemExit(f"{case['id']}: HTTP {reply.status}: {reply.body_bytes[:300]!r}")
+                out[case["dir"]] = ({**body, "stream": stream}, reply.body)
+                print(f"captured {case['dir']}", file=sys.stderr)
+    return out
+
+
+def construct(case: dict[str, Any]) -> tuple[dict, dict]:
+    spec = case["constructed"]
+    text = raw_text(case)
+    body = request_body(case, "Qwen/Qwen2.5-7B-Instruct")
+    pieces = helpers.chunks(text, spec.get("logprob_chunk", 3))
+    if spec.get("last_token_only"):
+        logprobs = helpers.logprobs_for(pieces[-1:])
+    else:
+        logprobs = helpers.logprobs_for(pieces)
+    content = text if spec.get("content") == "same" else spec.get("content")
+    calls = spec.get("tool_calls")
+    resp = helpers.response(content, None if calls is None else [(n, a) for n, a in calls],
+                            spec.get("finish_reason", "stop"), logprobs, len(pieces))
+    if spec.get("reasoning_content"):
+        resp["choices"][0]["message"]["reasoning_content"] = spec["reasoning_content"]
+    return body, resp
+
+
+def write_case(case: dict[str, Any], req: dict, resp: dict) -> None:
+    target = HERE / case["dir"]
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir()
+    (target / "request.json").write_text(json.dumps(req, indent=1, ensure_ascii=False) + "\n")
+    (target / "response.json").write_text(json.dumps(resp, indent=1, ensure_ascii=False) + "\n")
+    meta = {k: case[k] for k in CASE_FIELDS if k in case}
+    if case.get("tokenizer"):
+        from dynamo_toolcall_probe.replay.modeldir import builtin_model_dir
+
+        (target / "tokenizer").mkdir()
+        shutil.copy(builtin_model_dir() / "tokenizer.json", target / "tokenizer" / "tokenizer.json")
+        meta["tokenizer"] = "tokenizer"
+    (target / "case.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
+
+
+def check(cases: list[dict[str, Any]]) -> int:
+    """Print each case whose analysis disagrees with the table; return how many."""
+    from dynamo_toolcall_probe.analysis import analyze_files
+
+    bad = 0
+    for case in cases:
+        d = HERE / case["dir"]
+        parser = case.get("parser")
+        tok = str(d / "tokenizer") if case.get("tokenizer") else None
+        diag = analyze_files(str(d / "response.json"), str(d / "request.json"), parser,
+                             case.get("reasoning_parser"), tok).diagnosis
+        checks = {f.check for f in diag.findings}
+        fam = diag.family or "none"
+        ok = diag.verdict == case["verdict"] and case.get("check", diag.verdict) in checks | {diag.verdict}
+        mark = "  " if ok else "XX"
+        if not ok:
+            bad += 1
+        print(f"{mark} {case['dir']:<45} want {case['verdict']}/{case.get('check')} got "
+              f"{diag.verdict}/{sorted(checks)} family {fam} (want {case['family']})")
+        if not ok:
+            print("     " + "\n     ".join(diag.evidence))
+    return bad
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="only analyse the committed cases")
+    args = ap.parse_args()
+    cases = load_table()
+    if not args.check:
+        captured = capture_all([c for c in cases if "constructed" not in c])
+        wanted = {c["dir"] for c in cases}
+        for stale in HERE.iterdir():
+            if stale.is_dir() and re.match(r"\d\d-", stale.name) and stale.name not in wanted:
+                shutil.rmtree(stale)
+        for case in cases:
+            req, resp = construct(case) if "constructed" in case else captured[case["dir"]]
+            write_case(case, req, resp)
+    sys.exit(1 if check(cases) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The case corpus (tests/cases/NN-<id>/): every case through the real `dynamo-probe analyze` CLI.
+
+Each case directory holds request.json, response.json (captured from the real ai-dynamo 1.6.1
+frontend, or constructed with tests/helpers.py where its source says so) and case.yaml with the
+expected verdict. Rebuild with `tests/cases/build_cases.py`; this test never starts Dynamo.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from dynamo_toolcall_probe.cli.main import cli
+from dynamo_toolcall_probe.errors import VERDICT_EXIT_CODES
+from dynamo_toolcall_probe.formats.registry import PARSER_FAMILIES
+
+CASES_DIR = Path(__file__).parent / "cases"
+CASE_DIRS = sorted(p.parent for p in CASES_DIR.glob("*/case.yaml"))
+VERDICTS = ("ok", "model", "parser_config", "parser_logic", "inconclusive")
+
+
+def load(case_dir: Path) -> dict:
+    return yaml.safe_load((case_dir / "case.yaml").read_text())
+
+
+def params():
+    for case_dir in CASE_DIRS:
+        case = load(case_dir)
+        marks = [pytest.mark.xfail(reason=case["xfail"], strict=True)] if case.get("xfail") else []
+        yield pytest.param(case_dir, case, id=case_dir.name, marks=marks)
+
+
+def run_analyze(case_dir: Path, case: dict):
+    args = ["analyze", str(case_dir / "response.json"), "--request", str(case_dir / "request.json")]
+    if case.get("parser") is not None:
+        args += ["--parser", case["parser"]]
+    if case.get("reasoning_parser"):
+        args += ["--reasoning-parser", case["reasoning_parser"]]
+    if case.get("tokenizer"):
+        args += ["--tokenizer", str(case_dir / case["tokenizer"])]
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("case_dir,case", list(params()))
+def test_case(case_dir: Path, case: dict):
+    code, out = run_analyze(case_dir, case)
+    evidence = "\n".join(out.get("evidence", []))
+    assert out["verdict"] == case["verdict"], evidence
+    assert code == VERDICT_EXIT_CODES[case["verdict"]]
+    if case.get("check"):
+        assert case["check"] in {f["check"] for f in out["findings"]}, evidence
+    detected = [d["family"] for d in out["detected_formats"]]
+    if case["family"] == "none":
+        assert not detected, f"no call expected in the raw output, detected {detected}"
+    elif not (case["verdict"] == "inconclusive" and out["raw_source"] == "none"):
+        assert detected and detected[0] == case["family"], evidence
+    if case.get("tokenizer"):
+        assert out["exact"] is True, evidence
+        assert out["raw_source"] in ("logprobs_token_ids", "nvext_completion_token_ids"), evidence
+
+
+def test_multibyte_case_recovers_exact_text_from_token_ids():
+    """The split multi-byte case: lossy in logprobs bytes, exact from token ids + tokenizer."""
+    case_dir = next(d for d in CASE_DIRS if d.name.endswith("hermes-multibyte-from-token-ids"))
+    entries = json.loads((case_dir / "response.json").read_text())["choices"][0]["logprobs"]["content"]
+    assert any(e["bytes"] == [239, 191, 189] for e in entries), "expected a split character"
+    code, out = run_analyze(case_dir, load(case_dir))
+    assert out["exact"] is True and out["raw_source"] == "logprobs_token_ids"
+    assert "Zürich 日本 🙂" in out["raw_output"]
+    without = dict(load(case_dir), tokenizer=None)
+    assert run_analyze(case_dir, without)[1]["exact"] is False
+
+
+def test_corpus_coverage():
+    cases = [load(d) for d in CASE_DIRS]
+    assert len(cases) >= 40
+    families = {c["family"] for c in cases}
+    missing = set(PARSER_FAMILIES.values()) - families
+    assert not missing, f"families without a case: {sorted(missing)}"
+    counts = Counter(c["verdict"] for c in cases)
+    assert all(counts[v] >= 2 for v in VERDICTS), counts
+    for c in cases:
+        assert c["verdict"] in VERDICTS and c.get("source")
+        assert c["family"] == "none" or c["family"] in set(PARSER_FAMILIES.values())
