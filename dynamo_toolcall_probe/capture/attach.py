@@ -40,7 +40,6 @@ def run_attach(url: str, model: str, request: dict[str, Any] | None, parser: str
                out: str | None, request_bytes_in: bytes | None = None):
     from ..analysis import analyze_bodies
     from ..capture.repro import example_request, repro_body
-    from ..diagnose.stream_compare import compare_stream
     from ..redact import redact_json
     from .http import send_chat
 
@@ -70,12 +69,7 @@ def run_attach(url: str, model: str, request: dict[str, Any] | None, parser: str
                             json.dumps(body, indent=2).encode(), parser, reasoning_parser,
                             out=None)
     if streamed is not None and streamed.ok:
-        result.diagnosis.findings += compare_stream(reply.body, streamed.body, streamed.chunks)
-        if any(f.check == "stream_divergence" for f in result.diagnosis.findings) and \
-                result.diagnosis.verdict in ("ok", "inconclusive"):
-            result.diagnosis.verdict = "parser_logic"
-            result.diagnosis.fix = ("streaming and non-streaming differ: a Dynamo streaming-parser "
-                                    "bug; report it with this bundle")
+        merge_stream_comparison(result, reply.body, streamed)
     if out:
         from ..analysis import _write
 
@@ -83,3 +77,16 @@ def run_attach(url: str, model: str, request: dict[str, Any] | None, parser: str
                                result.diagnosis, body, parser, reasoning_parser, metadata, None,
                                extra)
     return result
+
+
+def merge_stream_comparison(result, body: dict[str, Any], streamed) -> None:
+    """Add the streaming-vs-non-streaming findings; a divergence alone makes it parser logic."""
+    from ..diagnose.stream_compare import compare_stream
+
+    diagnosis = result.diagnosis
+    diagnosis.findings += compare_stream(body, streamed.body, streamed.chunks)
+    if any(f.check == "stream_divergence" for f in diagnosis.findings) and \
+            diagnosis.verdict in ("ok", "inconclusive"):
+        diagnosis.verdict = "parser_logic"
+        diagnosis.fix = ("streaming and non-streaming differ: a Dynamo streaming-parser bug; "
+                         "report it with this bundle")

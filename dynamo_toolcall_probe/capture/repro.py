@@ -39,8 +39,9 @@ class Repro:
 
 
 def run_repro(base_url: str, request: dict[str, Any], stream_too: bool = False,
-              timeout: float = 300.0) -> Repro:
-    request_id = str(uuid.uuid4())
+              timeout: float = 300.0, request_id: str | None = None) -> Repro:
+    """`request_id`: an id already marked for the worker hook; a fresh one otherwise."""
+    request_id = request_id or str(uuid.uuid4())
     headers = {"x-dynamo-request-id": request_id}
     body_bytes = json.dumps(request, indent=2, ensure_ascii=False).encode()
     reply = send_chat(base_url, request, stream=False, timeout=timeout, headers=headers)

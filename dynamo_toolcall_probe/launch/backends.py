@@ -147,12 +147,25 @@ def frontend_command(request: LaunchRequest, base_env: Mapping[str, str]) -> Com
                        ready_urls=(f"{base}/health", f"{base}/v1/models"))
 
 
+HOOK_MODULE = "dynamo_toolcall_probe.hook"
+HOOK_RECORD_ENV = "DYNAMO_PROBE_RECORD_DIR"
+
+
+def hook_prefix(request: LaunchRequest) -> list[str]:
+    return [HOOK_MODULE] if request.hook else []
+
+
+def worker_args_start(request: LaunchRequest) -> int:
+    """Index of the component's own arguments in the worker argv (after `python -m module`)."""
+    return 3 + len(hook_prefix(request))
+
+
 def worker_command(request: LaunchRequest, base_env: Mapping[str, str],
                    extra_env: tuple[EnvChange, ...] = ()) -> CommandSpec:
     """The worker argv: recipe flags first, the user's pass-through args last."""
     recipe = recipe_for(request.backend)
     python = request.python or sys.executable
-    argv = [python, "-m", recipe.module]
+    argv = [python, "-m", *hook_prefix(request), recipe.module]
     notes = []
     if recipe.name == "replay":
         if not request.replay_config:
@@ -180,8 +193,18 @@ def worker_command(request: LaunchRequest, base_env: Mapping[str, str],
         EnvChange("DYN_SYSTEM_HOST", request.host, "the system server binds 0.0.0.0 by default"),
     ]
     env += [EnvChange(name, value, reason) for name, value, reason in recipe.extra_env]
+    if request.hook:
+        env.append(EnvChange(HOOK_RECORD_ENV, f"{RUN_DIR}/records", "the worker-side hook records "
+                             "the raw engine tokens of the probe's request (and only that one) here"))
+        notes.append("the hook wrapper runs the component unchanged (runpy) after wrapping its "
+                     "generate endpoint; without a seam it runs unhooked and says why")
     if recipe.isolate_worker_home:
         env.append(EnvChange("HOME", f"{RUN_DIR}/home-worker", "fresh HOME: no stale caches"))
     env += list(extra_env)
-    ready = (f"http://{request.host}:{SYSTEM_PORT}/health",)
+    # Any answer on /live means the worker's runtime is up. Its status code is not a readiness
+    # signal we can rely on: with the 1.6.1 defaults (starting_health_status=NotReady, no
+    # endpoint health list) /live and /health answer 503 until the component flips the status,
+    # which some workers never do (ours: seen). The model appearing in the frontend's
+    # /v1/models is what readiness means for a repro.
+    ready = (f"http://{request.host}:{SYSTEM_PORT}/live",)
     return CommandSpec("worker", tuple(argv), tuple(env), ready_urls=ready, notes=tuple(notes))

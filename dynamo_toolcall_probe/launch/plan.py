@@ -17,7 +17,8 @@ from ..errors import BadInput, EnvironmentProblem
 from ..redact import redact_argv, redact_env, redact_text
 from . import gate as gate_mod
 from . import target, validate
-from .backends import BackendRecipe, frontend_command, is_loopback, recipe_for, worker_command
+from .backends import (BackendRecipe, frontend_command, is_loopback, recipe_for, worker_args_start,
+                       worker_command)
 from .spec import CommandSpec, LaunchRequest, placeholder_values, resolve_command
 
 
@@ -168,8 +169,9 @@ def plan_launch(request: LaunchRequest, *, base_env: Mapping[str, str] | None = 
                                 request.run_dir or "/tmp/probe-launch-run")
     w, f = resolve_command(worker, sample), resolve_command(frontend, sample)
     try:
-        flags = validate.check_flags(recipe, w.argv[3:], f.argv[3:], w.environment(base_env),
-                                     request.python, own_flags=_own_dynamo_flags(recipe, request))
+        flags = validate.check_flags(recipe, w.argv[worker_args_start(request):], f.argv[3:],
+                                     w.environment(base_env), request.python,
+                                     own_flags=_own_dynamo_flags(recipe, request))
     except EnvironmentProblem as exc:
         _soft(strict, warnings, exc)
     after = None

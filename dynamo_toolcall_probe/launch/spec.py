@@ -41,6 +41,7 @@ class LaunchRequest:
     keep_serving: bool = False  # leave the stack up after the repro (worker restarted clean)
     dump_config: bool = True  # ask frontend and worker for `--dump-config-to` JSON
     dynamo_sources: str | None = None  # read the logprobs gate from these sources (tests, dry runs)
+    hook: bool = False  # run the worker through `python -m dynamo_toolcall_probe.hook`
 
 
 @dataclass(frozen=True)

@@ -37,17 +37,34 @@ class Child:
     log_path: Path
 
     def log_tail(self, lines: int = 15) -> str:
+        # Only the end of the file: this runs on every readiness poll while logs grow.
         try:
-            text = self.log_path.read_text(errors="replace")
+            with open(self.log_path, "rb") as f:
+                f.seek(max(0, f.seek(0, os.SEEK_END) - 16384))
+                text = f.read().decode(errors="replace")
         except OSError:
             return ""
         return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+def free_port(host: str = "127.0.0.1", below: int | None = None) -> int:
+    """A port nobody listens on. `below`: the kernel's ephemeral range starts at 32768, but
+    ai-dynamo-runtime 1.6.1 reads DYN_SYSTEM_PORT as an i16, so the worker's system port must be
+    picked from a lower range."""
+    import random
+
+    if below is None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((host, 0))
+            return s.getsockname()[1]
+    for port in random.sample(range(20000, below), 200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise StartupFailed(f"no free port below {below} on {host}")
 
 
 def _raise_fd_limit() -> None:

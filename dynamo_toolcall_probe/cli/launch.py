@@ -1,0 +1,125 @@
+"""`probe-launch`: start a Dynamo frontend + worker for a one-shot tool-call repro, then diagnose.
+
+Everything heavy is imported inside the command, so `probe-launch --help` stays light.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from ..errors import VERDICT_EXIT_CODES
+
+EPILOG = """Arguments after `--` go to the worker unchanged (e.g. `-- --max-model-len 8192`).
+Exit codes: the verdict's (0 ok, 10 model, 11 parser_config, 12 parser_logic, 13 inconclusive),
+2 bad input, 3 environment problem (engine or Dynamo missing, port taken), 4 a started process
+failed or was not ready in time, 130 interrupted. Every process the run started is stopped
+before it exits (unless --keep-serving)."""
+
+
+def _load_json_file(path: str, what: str):
+    from ..errors import BadInput
+    from ..inputs import parse_json, read_bytes
+
+    data = parse_json(read_bytes(path, what), what)
+    if not isinstance(data, dict):
+        raise BadInput(f"{what} {path}: expected a JSON object")
+    return data
+
+
+@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--backend", required=True, type=click.Choice(["vllm", "sglang", "trtllm", "replay"]),
+              help="The worker to start; `replay` is our CPU worker that emits scripted tokens.")
+@click.option("--model", help="HF model id or local path (replay: optional tokenizer dir).")
+@click.option("--parser", help="--dyn-tool-call-parser for the worker (checked against the "
+                               "installed Dynamo); leave out to run without one.")
+@click.option("--reasoning-parser", help="--dyn-reasoning-parser for the worker.")
+@click.option("--served-model-name", help="Name the frontend serves (default: the model).")
+@click.option("--request", "request_path", type=click.Path(path_type=str),
+              help="The failing chat request (OpenAI body); default: the built-in weather example.")
+@click.option("--stream-too", is_flag=True, help="Also send it streaming and compare.")
+@click.option("--keep-serving", is_flag=True,
+              help="Leave the stack up after the repro (the worker restarts without repro-only env).")
+@click.option("--dry-run", is_flag=True, help="Print the exact commands and environment; start nothing.")
+@click.option("--out", type=click.Path(path_type=str), help="Bundle directory "
+              "(default: probe-bundles/launch-<time>).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--python", help="Interpreter that has ai-dynamo and the engine (default: this one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address every listener binds.")
+@click.option("--http-port", type=int, help="Frontend port (default: a free one).")
+@click.option("--timeout", "deadline", type=float, default=1800.0, show_default=True,
+              help="Seconds to wait for the model to load and be listed.")
+@click.option("--include-host", is_flag=True, help="Keep hostname, IPs and GPU UUIDs in metadata.")
+@click.option("--no-hook", is_flag=True, help="Do not run the worker through the recording hook.")
+@click.option("--no-top-logprobs", is_flag=True,
+              help="Never set DYN_SGL_ALLOW_TOP_LOGPROBS, even where the SGLang worker gates them.")
+@click.option("--replay-script", type=click.Path(path_type=str),
+              help="replay: JSON {\"text\" | \"token_ids\", \"chunk_size\", \"finish_reason\"}.")
+@click.option("--dynamo-sources", type=click.Path(path_type=str),
+              help="Read the SGLang logprobs gate from these ai-dynamo sources (dry runs).")
+@click.option("--frontend-arg", "frontend_args", multiple=True, help="Extra frontend argument (repeatable).")
+@click.option("--quiet", is_flag=True, help="No progress output.")
+@click.argument("worker_args", nargs=-1, type=click.UNPROCESSED)
+@click.version_option(package_name="dynamo-toolcall-probe", prog_name="probe-launch")
+def probe_launch(backend, model, parser, reasoning_parser, served_model_name, request_path,
+                 stream_too, keep_serving, dry_run, out, as_json, python, host, http_port,
+                 deadline, include_host, no_hook, no_top_logprobs, replay_script, dynamo_sources,
+                 frontend_args, quiet, worker_args) -> None:
+    """Start Dynamo with the right flags, run one tool-call repro, diagnose it, stop everything."""
+    args = dict(locals())
+    from .errors import guarded
+
+    guarded(lambda: _run(**args))
+
+
+def _run(backend, model, parser, reasoning_parser, served_model_name, request_path, stream_too,
+         keep_serving, dry_run, out, as_json, python, host, http_port, deadline, include_host,
+         no_hook, no_top_logprobs, replay_script, dynamo_sources, frontend_args, quiet,
+         worker_args) -> None:
+    from ..launch.spec import LaunchRequest
+    from .output import print_json
+
+    request = LaunchRequest(
+        backend=backend, model=model, parser=parser, reasoning_parser=reasoning_parser,
+        served_model_name=served_model_name, host=host, http_port=http_port,
+        worker_args=tuple(worker_args), frontend_args=tuple(frontend_args), python=python,
+        allow_top_logprobs=not no_top_logprobs, keep_serving=keep_serving,
+        dynamo_sources=dynamo_sources, hook=not no_hook,
+        replay_config="<RUN_DIR>/replay-worker.json" if backend == "replay" else None)
+    if dry_run:
+        from ..launch.dryrun import render_plan
+        from ..launch.plan import plan_launch
+
+        plan = plan_launch(request, strict=False)
+        if as_json:
+            print_json(plan.to_dict(redacted=True))
+        else:
+            click.echo(render_plan(plan), nl=False)
+        return
+    from ..launch.run import LaunchOptions, run_launch
+    from .output import print_diagnosis
+
+    options = LaunchOptions(
+        out=out or f"probe-bundles/launch-{datetime.now().strftime('%Y%m%d-%H%M%S')}",
+        repro_request=_load_json_file(request_path, "request") if request_path else None,
+        stream_too=stream_too, deadline=deadline, include_host=include_host,
+        replay_script=_load_json_file(replay_script, "replay script") if replay_script else None,
+        quiet=quiet or as_json)
+    result = run_launch(request, options)
+    if as_json:
+        payload = result.diagnosis.to_dict()
+        payload["bundle"] = str(result.bundle) if result.bundle else None
+        payload["launch"] = {"url": result.base_url, "kept_pids": result.kept,
+                             "timings_s": result.timings}
+        print_json(payload)
+    else:
+        print_diagnosis(result.diagnosis, str(result.bundle) if result.bundle else None)
+        if result.kept:
+            click.echo(f"still serving at {result.base_url} (--keep-serving); stop with: "
+                       f"kill -TERM {' '.join(map(str, result.kept))}")
+    raise click.exceptions.Exit(VERDICT_EXIT_CODES[result.diagnosis.verdict])
+
+
+def main() -> None:
+    probe_launch(prog_name="probe-launch")
