@@ -85,7 +85,8 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
 
     detected = detect_formats(raw.text, tools if isinstance(tools, list) else None, reasoning_parser,
                               PARSER_FAMILIES.get(configured_parser or ""))
-    verdict, findings = judge(raw, detected, observed, request, configured_parser)
+    verdict, findings = judge(raw, detected, observed, request, configured_parser,
+                              reasoning_parser)
     family = detected[0].family if detected else None
     fix = fix_for(verdict, findings, family, configured_parser)
     diagnosis = Diagnosis(verdict, fix, raw, observed, detected, findings, configured_parser,

@@ -44,5 +44,9 @@ def detect_formats(text: str, tools: list[dict[str, Any]] | None,
             m and m in text for m in registry.get_spec(d.family).start_markers)
         return (-d.well_formed_calls, not marked, -covered, d.family != prefer_family, d.family)
 
+    if not tools:
+        # Without tools in the request no call can be right; only a marked format counts as an
+        # attempt at one. Bare JSON (llama3_json without <|python_tag|>) is structured output.
+        found = [d for d in found if any(m and m in text for m in registry.get_spec(d.family).start_markers)]
     found.sort(key=rank)
     return found

@@ -29,6 +29,9 @@ MODEL_FIXES = {
 
 def fix_for(verdict: str, findings: list[Finding], family: str | None, configured: str | None) -> str:
     if verdict == "parser_config":
+        pairing = next((f for f in findings if f.check == "reasoning_pairing"), None)
+        if pairing is not None:
+            return pairing.message.split(": ", 1)[-1]
         if family is None:
             names = ", ".join(sorted(registry.PARSER_FAMILIES))
             return f"relaunch the worker with a valid --dyn-tool-call-parser (one of: {names})"

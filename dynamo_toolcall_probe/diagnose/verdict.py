@@ -58,13 +58,16 @@ def tool_choice_required(request: dict[str, Any] | None) -> str | None:
 
 
 def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
-          request: dict[str, Any] | None, configured: str | None) -> tuple[str, list[Finding]]:
+          request: dict[str, Any] | None, configured: str | None,
+          reasoning_parser: str | None = None) -> tuple[str, list[Finding]]:
     findings: list[Finding] = []
     add = lambda v, check, msg: findings.append(Finding(v, check, msg))  # noqa: E731
     configured_family = (None if configured in (None, NO_PARSER)
                          else registry.PARSER_FAMILIES.get(configured))
     inert = registry.INERT_ON_DEFAULT_ROUTE.get(configured or "")
-    if inert:
+    paired = registry.NEEDS_REASONING_PARSER.get(configured or "")
+    unpaired = bool(paired) and reasoning_parser != paired
+    if inert or unpaired:
         configured_family = None  # the name is listed, but on the default route it parses nothing
     primary = detected[0] if detected else None
 
@@ -81,7 +84,11 @@ def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
 
     calls = primary.extraction.calls
     # 1. Configuration: is the configured parser of the family the model speaks?
-    if inert:
+    if unpaired and configured_family is None and primary.family == registry.PARSER_FAMILIES[configured]:
+        add("parser_config", "reasoning_pairing", f"the {configured!r} tool parser of Dynamo 1.6.1 "
+            f"parses only together with --dyn-reasoning-parser {paired} (the worker runs with "
+            f"{reasoning_parser or 'none'}): relaunch it with --dyn-reasoning-parser {paired}")
+    elif inert:
         add("parser_config", "parser_family", f"the configured parser {configured!r} parses "
             f"nothing on Dynamo 1.6.1's default parser route ({inert}); the raw output holds "
             f"{primary.family}-format tool calls")
@@ -148,6 +155,11 @@ def _check_response_itself(observed: Observed, configured: str | None,
 
 def _no_call_in_raw(raw: RawOutput, observed: Observed, request: dict[str, Any] | None, add) -> None:
     forced = tool_choice_required(request)
+    if observed.tool_calls and not raw.exact and raw.source != SOURCE_CONTENT:
+        add("inconclusive", "raw_output", "the response has tool calls but the raw output is "
+            "incomplete (" + "; ".join(raw.notes[:2]) + "): it cannot show whether the model "
+            "emitted them; capture again with the worker hook (probe-launch) or nvext token ids")
+        return
     if raw.source == SOURCE_CONTENT:
         if observed.tool_calls:
             add("inconclusive", "raw_output", "without logprobs the raw output is unknown: the "

@@ -66,6 +66,13 @@ INERT_ON_DEFAULT_ROUTE: dict[str, str] = {
 }
 
 
+#: Tool parsers that, in 1.6.1, only parse together with a given reasoning parser (observed:
+#: without it the block stays in content).
+NEEDS_REASONING_PARSER: dict[str, str] = {
+    "deepseek_v41": "deepseek_v41",
+}
+
+
 class UnknownParser(KeyError):
     """A parser name that no family covers."""
 
