@@ -123,3 +123,5 @@ def _run(backend, model, parser, reasoning_parser, served_model_name, request_pa
 
 def main() -> None:
     probe_launch(prog_name="probe-launch")
+if __name__ == "__main__":
+    main()

@@ -189,7 +189,7 @@ def worker_command(request: LaunchRequest, base_env: Mapping[str, str],
     env = _common_env(request) + [
         # Found in ai-dynamo-runtime 1.6.1 (dynamo_runtime::config): DYN_SYSTEM_PORT > 0 starts
         # the system server (/health, /live, /metrics); DYN_SYSTEM_ENABLED is deprecated.
-        EnvChange("DYN_SYSTEM_PORT", SYSTEM_PORT, "worker health server (/health) for readiness"),
+        EnvChange("DYN_SYSTEM_PORT", SYSTEM_PORT, "worker system server (/live, /health, /metrics): its answer shows the runtime is up"),
         EnvChange("DYN_SYSTEM_HOST", request.host, "the system server binds 0.0.0.0 by default"),
     ]
     env += [EnvChange(name, value, reason) for name, value, reason in recipe.extra_env]

@@ -27,7 +27,7 @@ def _command_lines(spec: CommandSpec) -> list[str]:
         scope = " [repro only]" if change.repro_only else ""
         lines.append(f"#   {what} {change.name}{scope}: {change.reason}")
     for url in spec.ready_urls:
-        lines.append(f"#   ready when GET {url} answers 200")
+        lines.append(f"#   readiness probe: GET {url}")
     lines += [f"#   note: {n}" for n in spec.notes]
     return lines
 

@@ -163,7 +163,8 @@ def run_launch(request: LaunchRequest, options: LaunchOptions) -> LaunchResult:
                 keep = _serve_and_probe(plan, body, supervisor, progress, options, state)
             finally:
                 if not keep:
-                    progress.say("stopping every process this run started")
+                    if supervisor.children:
+                        progress.say("stopping every process this run started")
                     _stop_uninterruptibly(supervisor)
     except BaseException as exc:
         if options.out and state["plan"] is not None:
@@ -202,7 +203,11 @@ def _serve_and_probe(plan: LaunchPlan, body: dict[str, Any], supervisor: Supervi
 
         request_id = str(uuid.uuid4())
         mark_request(Path(req.run_dir) / "records", request_id)
-    state["repro"] = run_repro(base, body, stream_too=options.stream_too, request_id=request_id)
+    try:
+        state["repro"] = run_repro(base, body, stream_too=options.stream_too, request_id=request_id)
+    except EnvironmentProblem:
+        supervisor.check_alive("the repro")  # a child that died explains the failed request better
+        raise
     if req.hook:
         state["record"] = load_worker_record(Path(req.run_dir) / "records",
                                              state["repro"].request_id, timeout=5.0)

@@ -2,7 +2,7 @@
 
 A script is JSON: `{"text": "..."}` or `{"token_ids": [...]}`, plus optional `finish_reason`
 ("stop"), `chunk_size` (tokens per yield, 1..n; the streaming jail depends on it) and
-`chunk_sizes` (an explicit list, cycled). Scripts live in a directory, one file per served name
+`chunk_sizes` (an explicit list, cycled) and `delay_s` (seconds before each chunk: a slow engine). Scripts live in a directory, one file per served name
 (`<name>.json`, name made file-safe) with `default.json` as fallback, and are re-read on every
 request so tests can change what the model says without restarting the stack.
 """

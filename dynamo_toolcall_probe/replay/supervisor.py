@@ -101,12 +101,12 @@ class Supervisor:
         self.children.append(child)
         return child
 
-    def check_alive(self) -> None:
+    def check_alive(self, stage: str = "startup") -> None:
         for child in self.children:
             code = child.popen.poll()
             if code is not None:
                 tail = child.log_tail(8).replace("\n", " | ")
-                raise StartupFailed(f"{child.spec.name} exited with code {code} during startup"
+                raise StartupFailed(f"{child.spec.name} exited with code {code} during {stage}"
                                     + (f"; log tail: {tail}" if tail else "")
                                     + f" (full log: {child.log_path})")
 

@@ -35,7 +35,10 @@ def make_generate(name: str, scripts_dir: Path, tokenizer, token_bytes: TokenByt
         finish = script.get("finish_reason", "stop")
         if max_tokens and len(ids) > max_tokens:
             ids, finish = ids[:max_tokens], "length"
+        delay = float(script.get("delay_s", 0) or 0)  # a slow engine, for interruption tests
         for chunk in chunked(ids, script):
+            if delay:
+                await asyncio.sleep(delay)
             item: dict[str, Any] = {"token_ids": chunk, "index": 0}
             if want_logprobs:
                 item["log_probs"] = [LOGPROB] * len(chunk)
