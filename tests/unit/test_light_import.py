@@ -35,3 +35,9 @@ def test_analyze_help_is_light():
     stmt = ("from dynamo_toolcall_probe.cli.main import cli\n"
             "try:\n    cli(['analyze', '--help'])\nexcept SystemExit:\n    pass")
     assert loaded_after(stmt) == []
+
+
+def test_probe_launch_help_is_light():
+    stmt = ("from dynamo_toolcall_probe.cli.launch import probe_launch\n"
+            "try:\n    probe_launch(['--help'])\nexcept SystemExit:\n    pass")
+    assert loaded_after(stmt) == []
