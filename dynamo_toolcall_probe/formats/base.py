@@ -155,28 +155,9 @@ def partial_name(payload: str) -> str | None:
     return match.group(1) if match else None
 
 
-def looks_truncated(text: str) -> bool:
-    """JSON that only lacks its end: open strings, objects or arrays at EOF."""
-    depth, in_str, esc = 0, False, False
-    for ch in text:
-        if in_str:
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch in "{[":
-            depth += 1
-        elif ch in "}]":
-            depth -= 1
-    return in_str or depth > 0
-
-
-def find_json_end(text: str, start: int) -> int:
-    """Index just past the JSON value that starts at `start`, or -1 if it never closes."""
+def _walk_json(text: str, start: int, stop_when_closed: bool) -> tuple[int, int, bool]:
+    """Walk JSON structure outside strings: (index past the value that closed, or -1; final
+    depth; whether the text ends inside a string)."""
     depth, in_str, esc = 0, False, False
     for i in range(start, len(text)):
         ch = text[i]
@@ -193,9 +174,20 @@ def find_json_end(text: str, start: int) -> int:
             depth += 1
         elif ch in "}]":
             depth -= 1
-            if depth == 0:
-                return i + 1
-    return -1
+            if depth == 0 and stop_when_closed:
+                return i + 1, 0, False
+    return -1, depth, in_str
+
+
+def looks_truncated(text: str) -> bool:
+    """JSON that only lacks its end: open strings, objects or arrays at EOF."""
+    _, depth, in_str = _walk_json(text, 0, stop_when_closed=False)
+    return in_str or depth > 0
+
+
+def find_json_end(text: str, start: int) -> int:
+    """Index just past the JSON value that starts at `start`, or -1 if it never closes."""
+    return _walk_json(text, start, stop_when_closed=True)[0]
 
 
 def name_and_arguments(obj: Any, span: tuple[int, int], text: str,
