@@ -24,10 +24,12 @@ from ..base import (MISSING_END_MARKER, MISSING_NAME, TRUNCATED, CallCandidate, 
 
 START, CHANNEL, MESSAGE, CALL, END = "<|start|>", "<|channel|>", "<|message|>", "<|call|>", "<|end|>"
 CONSTRAIN, RETURN = "<|constrain|>", "<|return|>"
-# One commentary header up to its <|message|>; `to=` may stand before or after the channel name.
-_HEADER = re.compile(
-    r"(?:<\|start\|>assistant)?(?P<pre>[^<]*)<\|channel\|>commentary(?P<post>[^<]*)"
-    r"(?:<\|constrain\|>[^<]*)?<\|message\|>")
+# One commentary header from its channel to its <|message|>, matched anchored at each
+# `<|channel|>commentary` found with str.find (an unanchored search with `[^<]*` would be
+# quadratic on long text without `<`). The role header (`<|start|>assistant to=...`) may precede.
+COMMENTARY = "<|channel|>commentary"
+ROLE = "<|start|>assistant"
+_HEADER = re.compile(r"<\|channel\|>commentary(?P<post>[^<]*)(?:<\|constrain\|>[^<]*)?<\|message\|>")
 _RECIPIENT = re.compile(r"to=(?P<to>\S*)")
 _NEXT = re.compile(r"<\|(?:call|end|return|start|channel)\|>")
 
@@ -42,18 +44,26 @@ class Harmony(FormatSpec):
     def scan(self, text: str) -> list[CallCandidate]:
         out: list[CallCandidate] = []
         pos = 0
-        while (h := _HEADER.search(text, pos)):
+        while (at := text.find(COMMENTARY, pos)) >= 0:
+            h = _HEADER.match(text, at)
+            if h is None:
+                pos = at + len(COMMENTARY)
+                continue
+            head, pre = at, ""
+            role = text.rfind(ROLE, 0, at)
+            if role >= 0 and "<" not in text[role + len(ROLE):at]:
+                head, pre = role, text[role + len(ROLE):at]
             stop_match = _NEXT.search(text, h.end())
             body_end = stop_match.start() if stop_match else len(text)
             closed = bool(stop_match) and stop_match.group(0) == CALL
             span_end = stop_match.end() if closed else body_end
             pos = max(span_end, h.end())
-            recipient = _RECIPIENT.search(h.group("pre") + " " + h.group("post"))
+            recipient = _RECIPIENT.search(pre + " " + h.group("post"))
             if recipient is None:
                 continue  # a preamble to the user, not a call
             to = recipient.group("to")
             name = to[len("functions."):] if to.startswith("functions.") else to
-            span = (h.start(), span_end)
+            span = (head, span_end)
             problems: list[Problem] = []
             if not name:
                 problems.append(Problem(MISSING_NAME, "recipient has no tool name", span))
