@@ -25,6 +25,33 @@ def _versions(meta: dict[str, Any]) -> list[str]:
                      "tensorrt-llm`)"]
 
 
+def _cell(value: Any, limit: int = 120) -> str:
+    """A table cell: escapes visible (newlines matter in tool-call markup), pipes escaped."""
+    if value is None:
+        return "(none)"
+    text = json.dumps(value, ensure_ascii=False)
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
+
+
+def _engine_view(view: dict[str, Any] | None) -> list[str]:
+    """Engine tokens (worker hook) next to the frontend's logprobs and message fields."""
+    if view is None:
+        return []
+    logprobs = view["logprobs_text"]
+    out = ["## Engine tokens vs frontend output", "",
+           "| | tokens | text |", "|---|---|---|",
+           f"| engine (worker hook) | {view['engine_token_count']} | {_cell(view['engine_text'])} |",
+           f"| frontend logprobs | {view['logprobs_token_count'] if logprobs is not None else 'none'}"
+           f" | {_cell(logprobs)} |",
+           f"| reasoning_content | | {_cell(view['reasoning_content'])} |",
+           f"| content | | {_cell(view['content'])} |",
+           f"| tool_calls | {len(view['tool_calls'])} | {_cell(view['tool_calls'])} |", ""]
+    if not view["differences"]:
+        return out + [f"No differences: {view['summary']}.", ""]
+    return out + [f"- `{d['kind']}`: {d['message']}" for d in view["differences"]] + [""]
+
+
 def render_report(*, request_text: str | None, response_text: str | None, diagnosis,
                   metadata: dict[str, Any], error: str | None = None) -> str:
     out: list[str] = ["# Tool call comes back wrong", ""]
@@ -41,6 +68,7 @@ def render_report(*, request_text: str | None, response_text: str | None, diagno
                 _block(json.dumps(d["expected_tool_calls"], indent=2, ensure_ascii=False), "json"), "",
                 "Returned by the deployment:", "",
                 _block(json.dumps(d["observed_tool_calls"], indent=2, ensure_ascii=False), "json"), ""]
+        out += _engine_view(d.get("engine_view"))
     else:
         out += ["**Analysis failed**" + (f": {error}" if error else ""), ""]
     missing = metadata.get("missing") or []

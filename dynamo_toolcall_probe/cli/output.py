@@ -41,6 +41,24 @@ def print_diagnosis(diagnosis, bundle_path: str | None = None) -> None:
     if bundle_path:
         table.add_row("bundle", bundle_path)
     console.print(table)
+    _print_engine_view(console, d.get("engine_view"))
     console.print("[bold]evidence[/]")
     for line in d["evidence"]:
         console.print(f"  - {line}", markup=False)
+
+
+def _print_engine_view(console, view: dict[str, Any] | None) -> None:
+    """At most three lines: the full comparison is in diagnosis.json and REPORT.md."""
+    if view is None:
+        return
+    diffs = view["differences"]
+    if not diffs:
+        console.print(f"[bold]engine vs frontend[/] {view['summary']}")
+        return
+    console.print(f"[bold]engine vs frontend[/] {len(diffs)} difference(s)")
+    shown = diffs if len(diffs) <= 2 else diffs[:1]
+    for diff in shown:
+        console.print(f"  - {diff['kind']}: {_short(diff['message'], 160)}", markup=False)
+    if len(diffs) > len(shown):
+        console.print(f"  - and {len(diffs) - len(shown)} more: "
+                      + ", ".join(x["kind"] for x in diffs[len(shown):]), markup=False)

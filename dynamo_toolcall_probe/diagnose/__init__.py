@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..formats import registry
-from ..reconstruct import Decode, RawOutput, reconstruct
+from ..reconstruct import SOURCE_WORKER, Decode, RawOutput, reconstruct
 from .detect import Detected, detect_formats
+from .engine_view import EngineView, build_engine_view
 from .fix import fix_for
 from .observed import Observed, observe
 from .verdict import NO_PARSER, Finding, judge
@@ -30,6 +31,7 @@ class Diagnosis:
     configured_parser: str | None
     reasoning_parser: str | None
     replay: list[dict[str, Any]] | None = field(default=None)
+    engine_view: EngineView | None = field(default=None)  # only with the worker hook's record
 
     @property
     def family(self) -> str | None:
@@ -39,6 +41,8 @@ class Diagnosis:
     def evidence(self) -> list[str]:
         lines = [f"raw output from {self.raw.source} ({'byte-exact' if self.raw.exact else 'not exact'})"]
         lines += self.raw.notes
+        if self.engine_view is not None and not self.engine_view.differences:
+            lines.append(f"engine tokens vs frontend: {self.engine_view.summary}")
         if self.detected:
             d = self.detected[0]
             lines.append(f"raw output format: {d.family} ({len(d.extraction.calls)} call(s), "
@@ -69,6 +73,7 @@ class Diagnosis:
                                     for c in self.observed.tool_calls],
             "observed": self.observed.to_dict(),
             "replay": self.replay,
+            "engine_view": self.engine_view.to_dict() if self.engine_view is not None else None,
         }
 
 
@@ -91,8 +96,23 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
     fix = fix_for(verdict, findings, family, configured_parser)
     diagnosis = Diagnosis(verdict, fix, raw, observed, detected, findings, configured_parser,
                           reasoning_parser)
+    if raw.source == SOURCE_WORKER and worker_token_ids is not None:
+        _add_engine_view(diagnosis, response, request, worker_token_ids, decode)
     if replay is not None:
         from .replay_evidence import apply_replay
 
         apply_replay(diagnosis, replay)
     return diagnosis
+
+
+def _add_engine_view(diagnosis: Diagnosis, response: dict[str, Any],
+                     request: dict[str, Any] | None, worker_token_ids: list[int],
+                     decode: Decode | None) -> None:
+    """Engine tokens vs the frontend's report of them. Added after the verdict on purpose: each
+    difference is a fact about the frontend (logprobs dropped, special tokens blanked), not proof
+    that the tool parser failed, so it becomes neutral ("ok") evidence and the verdict stands."""
+    view = build_engine_view(diagnosis.raw.text, len(worker_token_ids), response,
+                             diagnosis.reasoning_parser, decode, request)
+    diagnosis.engine_view = view
+    diagnosis.findings += [Finding("ok", d.kind, f"engine tokens vs frontend: {d.message}")
+                           for d in view.differences]
