@@ -2,11 +2,12 @@
 `probe-launch --backend replay` in-process, read back from the bundle's diagnosis.json.
 
 The reasoning case: on 1.6.1 no reasoning parser drops only the reasoning tokens from the
-logprobs. Tried with our scripted worker, non-streaming and streaming: qwen3, deepseek_r1, kimi,
-kimi_k25, glm45, basic, deepseek_v4, deepseek_v3_2, nemotron_deci, step3, granite, qwen3_coder,
-inkling, minimax_m2, minimax_m3 and kimi_k3 split the reasoning off AND keep its tokens in the
-logprobs; kimi_k2, gemma4, mistral and gpt_oss (no harmony vocabulary offline: falls back to
-basic) leave it in content. The reasoning the logprobs do not show comes from the parsers that
+logprobs. Tried with our scripted worker (non-streaming; streaming too for qwen3, whose
+reasoning chunks carry their logprobs): qwen3, deepseek_r1, kimi, kimi_k25, glm45, basic,
+deepseek_v4, deepseek_v3_2, nemotron_deci, step3, granite, qwen3_coder, inkling, minimax_m2,
+minimax_m3 and kimi_k3 split the reasoning off AND keep its tokens in the logprobs; kimi_k2,
+gemma4, mistral and gpt_oss (no harmony vocabulary offline: falls back to basic) leave it in
+content. The reasoning the logprobs do not show comes from the parsers that
 drop the logprobs entirely: with muse (tool or reasoning parser) and deepseek_v41 the frontend
 returns `logprobs: null` while `reasoning_content` holds the reasoning, so the only record of
 the reasoning tokens is the worker's.
