@@ -35,10 +35,9 @@ REASONING_MARKERS: tuple[ReasoningMarkers, ...] = (
 #: emitted the start marker), so a leading span ending in `</think>` counts as reasoning.
 IMPLICIT_START: dict[str, str] = {
     "deepseek_r1": "</think>",
-    "qwen3": "</think>",
     # Seen on the 1.6.1 frontend: these start inside reasoning whatever the prompt ends with.
-    # (qwen3_coder, glm45, glm47 and deepseek_v4 did not: text before a bare end marker stayed
-    # content, so they are not listed.)
+    # (qwen3, qwen3_coder, glm45, glm47 and deepseek_v4 did not: text before a bare end marker
+    # stayed content, so they are not listed.)
     "minimax_m2": "</think>",
     "minimax_m3": "</mm:think>",
     "minimax-m3": "</mm:think>",
