@@ -159,7 +159,13 @@ def plan_launch(request: LaunchRequest, *, base_env: Mapping[str, str] | None = 
                         'repro must ask for "top_logprobs": 0')
     if gate.status == gate_mod.NO_LOGPROBS:
         warnings.append(gate.reason)
-    gate_env = gate_mod.gate_env(recipe.name, gate, request.allow_top_logprobs)
+    # With the hook, the gate opens for the probe's marked request only (hook.seam), so the
+    # variable, which opens it for every request of the process, is not needed at all.
+    scoped_by_hook = request.hook and gate.status == gate_mod.GATED and request.allow_top_logprobs
+    gate_env = () if scoped_by_hook else gate_mod.gate_env(recipe.name, gate, request.allow_top_logprobs)
+    if scoped_by_hook:
+        warnings.append(f"SGLang gates top logprobs: the hook allows them for the probe's request "
+                        f"only; {gate_mod.GATE_ENV} is not set")
 
     worker = worker_command(request, base_env, gate_env)
     frontend = frontend_command(request, base_env)

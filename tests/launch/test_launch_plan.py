@@ -157,3 +157,17 @@ def test_unknown_backend_and_mem_discovery(base_env):
         plan(base_env, "tgi")
     with pytest.raises(BadInput, match="mem discovery"):
         plan(base_env, "vllm", discovery_backend="mem")
+
+
+def test_with_the_hook_the_gate_variable_is_never_set(dynamo_installed, base_env, gated_tree):
+    # The hook scopes the SGLang gate to the marked request, so nothing opens it process-wide.
+    from dynamo_toolcall_probe.launch.gate import GATE_ENV
+
+    req = LaunchRequest(backend="sglang", model="Qwen/Qwen2.5-7B-Instruct", parser="hermes",
+                        dynamo_sources=str(gated_tree), hook=True, keep_serving=True)
+    p = plan_launch(req, base_env=base_env, strict=False)
+    assert p.gate.status == "gated"
+    assert GATE_ENV not in p.worker.env_changes()
+    assert p.worker_after_repro is None  # nothing repro-only to take back
+    assert any("hook allows them" in w for w in p.warnings)
+    assert p.worker.argv[2:4] == ("dynamo_toolcall_probe.hook", "dynamo.sglang")
