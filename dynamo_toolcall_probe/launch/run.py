@@ -16,6 +16,7 @@ import signal
 import socket
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -206,7 +207,12 @@ def _serve_and_probe(plan: LaunchPlan, body: dict[str, Any], supervisor: Supervi
     try:
         state["repro"] = run_repro(base, body, stream_too=options.stream_too, request_id=request_id)
     except EnvironmentProblem:
-        supervisor.check_alive("the repro")  # a child that died explains the failed request better
+        # A child that died explains the failed request better. The client can see the dropped
+        # connection a moment before the killed process is reaped, so give it a short while.
+        settle = time.monotonic() + 2.0
+        while time.monotonic() < settle:
+            supervisor.check_alive("the repro")
+            time.sleep(0.05)
         raise
     if req.hook:
         state["record"] = load_worker_record(Path(req.run_dir) / "records",
