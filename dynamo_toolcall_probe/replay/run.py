@@ -52,21 +52,25 @@ def replay_request(request: dict[str, Any] | None, served_name: str) -> dict[str
     return body
 
 
-# The 1.6.1 frontend uses several inotify instances per served model; the kernel's default
-# per-user limit (128) runs out at about 15 models. More parsers get more frontends.
-MODELS_PER_FRONTEND = 10
+# The 1.6.1 frontend uses about 4 inotify instances per served model and the kernel's default
+# per-user limit is 128 (see inotify.py): 12 models per frontend, as many frontends at once as
+# the budget allows (two with the defaults: 36 parsers run as 2 + 1).
+MODELS_PER_FRONTEND = 12
 
 
 def replay_parsers(script: dict[str, Any], parsers: list[str], request: dict[str, Any] | None,
                    model_dir: Path | None = None, stream: bool = True,
                    reasoning_parser: str | None = None, timeout: float = 60.0) -> list[dict[str, Any]]:
     """What each parser in `parsers` makes of the scripted output; one dict per parser, in order."""
+    from .inotify import concurrent_frontends
+
     groups = [parsers[i:i + MODELS_PER_FRONTEND] for i in range(0, len(parsers), MODELS_PER_FRONTEND)]
     if model_dir is None:
         from .modeldir import builtin_model_dir
 
         model_dir = builtin_model_dir()  # build once, before the stacks race for it
-    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+    at_once = min(len(groups), concurrent_frontends(MODELS_PER_FRONTEND)) or 1
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
         parts = list(pool.map(lambda g: _replay_group(script, g, request, model_dir, stream,
                                                       reasoning_parser, timeout), groups))
     return [r for part in parts for r in part]
@@ -95,7 +99,7 @@ def _replay_group(script, parsers, request, model_dir, stream, reasoning_parser,
                     _norm(summary[k]) == _norm(result[k]) for k in ("tool_calls", "content", "finish_reason"))
             return result
 
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        with ThreadPoolExecutor(max_workers=len(parsers) or 1) as pool:
             return list(pool.map(one, parsers))
 
 
