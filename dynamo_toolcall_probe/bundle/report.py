@@ -15,14 +15,41 @@ def _block(text: str, lang: str = "") -> str:
 
 
 def _versions(meta: dict[str, Any]) -> list[str]:
-    versions = meta.get("versions") or {}
+    # `versions` (demo, attach) or `packages` (probe-launch: every engine's distribution)
+    versions = meta.get("versions") or meta.get("packages") or {}
     lines = [f"- {k}: {v}" for k, v in versions.items() if v]
     backend = meta.get("backend")
     if backend:
         lines.insert(0, f"- backend: {backend}")
+    gpu = meta.get("gpu")
+    if isinstance(gpu, dict):
+        gpus = gpu.get("gpus") or []
+        lines.append("- GPU: " + ("; ".join(", ".join(str(v) for k, v in g.items() if k != "uuid")
+                                            for g in gpus) if gpus else gpu.get("why", "unknown")))
+    torch = meta.get("torch_cuda")
+    if isinstance(torch, dict) and torch.get("torch"):
+        lines.append(f"- torch {torch['torch']}, CUDA {torch.get('cuda') or '?'}")
+    plat = meta.get("platform")
+    if isinstance(plat, dict):
+        lines.append(f"- Python {plat.get('python')}, {plat.get('distribution') or plat.get('os')}")
     return lines or ["- unknown: not collected by `analyze`; fill in ai-dynamo, ai-dynamo-runtime "
                      "and engine versions (`pip show ai-dynamo ai-dynamo-runtime vllm sglang "
                      "tensorrt-llm`)"]
+
+
+def _launch_commands(launch: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(worker, frontend) command lines: written by the demo, or from probe-launch's plan."""
+    import shlex
+
+    def line(spec: Any) -> str | None:
+        if not isinstance(spec, dict) or not spec.get("argv"):
+            return None
+        env = " ".join(f"{c['name']}={shlex.quote(str(c['value']))}" for c in spec.get("env") or []
+                       if c.get("value") is not None)
+        return (f"env {env} \\\n  " if env else "") + shlex.join(spec["argv"])
+
+    return (launch.get("worker_command") or line(launch.get("worker")),
+            launch.get("frontend_command") or line(launch.get("frontend")))
 
 
 def _cell(value: Any, limit: int = 120) -> str:
@@ -88,12 +115,11 @@ def render_report(*, request_text: str | None, response_text: str | None, diagno
                 "`logprobs.content` entry.", ""]
     out += ["## 3. Versions", ""] + _versions(metadata) + [""]
     out += ["## 4. Worker launch command", ""]
-    launch = metadata.get("launch") or {}
-    worker = launch.get("worker_command")
+    worker, frontend = _launch_commands(metadata.get("launch") or {})
     if worker:
         out += [_block(worker, "shell"), ""]
-        if launch.get("frontend_command"):
-            out += ["Frontend:", "", _block(launch["frontend_command"], "shell"), ""]
+        if frontend:
+            out += ["Frontend:", "", _block(frontend, "shell"), ""]
     else:
         parser = metadata.get("configured_parser")
         out += ["(unknown to `analyze`: paste the worker command, especially "

@@ -96,6 +96,9 @@ def test_wrong_parser_end_to_end(tmp_path):
     assert meta["launch"]["worker"]["argv"][2] == "dynamo_toolcall_probe.hook"
     assert meta["packages"]["ai-dynamo"] and meta["missing"] == []
     assert meta["gpu"]  # says what it found, or that there is no GPU here
+    report = (run.out / "REPORT.md").read_text()  # the four items a Dynamo bug report asks for
+    assert "- ai-dynamo: " in report and "dynamo_toolcall_probe.hook dynamo_toolcall_probe.replay.worker" in report
+    assert "python3 -m dynamo.frontend" in report or "-m dynamo.frontend" in report
 
 
 def test_correct_parser_with_streaming_compare(tmp_path):
