@@ -57,7 +57,7 @@ def make_generate(name: str, scripts_dir: Path, tokenizer, token_bytes: TokenByt
     return generate
 
 
-async def serve(config: dict[str, Any]) -> None:
+async def serve(config: dict[str, Any], load_delay: float = 0.0) -> None:
     from dynamo.llm import ModelInput, ModelRuntimeConfig, ModelType, WorkerType, register_model
     from dynamo.runtime import DistributedRuntime
     from tokenizers import Tokenizer
@@ -69,6 +69,12 @@ async def serve(config: dict[str, Any]) -> None:
     loop = asyncio.get_running_loop()
     runtime = DistributedRuntime(loop, "file", "tcp", event_plane=None)
     namespace = config.get("namespace", "replay")
+    if load_delay > 0:
+        # A model load of this long, the way a real engine takes minutes: the runtime (and its
+        # system port) is up, the model is not registered yet.
+        for step in range(int(load_delay * 10)):
+            log.info("loading (simulated) %.1f/%.1f s", step / 10, load_delay)
+            await asyncio.sleep(0.1)
     serving = []
     for i, model in enumerate(config["models"]):
         endpoint = runtime.endpoint(f"{namespace}.m{i}.generate")
@@ -100,10 +106,12 @@ async def serve(config: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="replay-worker")
     ap.add_argument("--config", required=True)
+    ap.add_argument("--load-delay", type=float, default=0.0,
+                    help="seconds of simulated model loading before the models register")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     config = json.loads(Path(args.config).read_text())
-    asyncio.run(serve(config))
+    asyncio.run(serve(config, args.load_delay))
 
 
 if __name__ == "__main__":

@@ -169,7 +169,8 @@ def test_frontend_dies(tmp_path):
 
 
 def test_readiness_deadline(tmp_path):
-    run = Launch(tmp_path, "--backend", "replay", "--parser", "hermes", "--timeout", "0.01")
+    run = Launch(tmp_path, "--backend", "replay", "--parser", "hermes", "--timeout", "3",
+                 "--", "--load-delay", "60")
     code, _, err = run.finish()
     assert code == EXIT_STARTUP
     assert "not ready after" in err
@@ -177,8 +178,9 @@ def test_readiness_deadline(tmp_path):
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_during_load(tmp_path, sig):
-    run = Launch(tmp_path, "--backend", "replay", "--parser", "hermes")
+    run = Launch(tmp_path, "--backend", "replay", "--parser", "hermes", "--", "--load-delay", "60")
     run.wait_for("starting the replay worker")
+    time.sleep(1.5)  # well inside the simulated load
     run.proc.send_signal(sig)
     code, _, err = run.finish()
     assert code == EXIT_INTERRUPTED, err
