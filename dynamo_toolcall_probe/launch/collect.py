@@ -8,6 +8,7 @@ Hugging Face cache the worker downloaded into.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Mapping
 
@@ -18,6 +19,12 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
                    "merges.txt", "tokenizer.model", "added_tokens.json")
 MAX_FILE = 64 * 1024 * 1024
 MAX_LOG = 8 * 1024 * 1024  # keep the end of a huge log: that is where the failure is
+# Dynamo colours its logs even into files; escapes make them unreadable in a bug report.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
 
 
 def hf_snapshot_dir(model: str, env: Mapping[str, str] = os.environ) -> Path | None:
@@ -71,7 +78,7 @@ def log_files(log_dir: Path) -> dict[str, bytes]:
         text = data.decode("utf-8", errors="replace")
         if size > MAX_LOG:
             text = f"[... first {size - MAX_LOG} bytes left out ...]\n" + text
-        out[f"logs/{path.name}"] = redact_text(text).encode()
+        out[f"logs/{path.name}"] = redact_text(strip_ansi(text)).encode()
     return out
 
 

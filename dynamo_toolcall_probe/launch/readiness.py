@@ -8,6 +8,7 @@ live line with the elapsed time and the worker's last log line on a terminal, a 
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -34,9 +35,11 @@ class Progress:
             print(f"[probe-launch] {text}", file=self.stream, flush=True)
 
     def _worker_line(self) -> str:
+        from .collect import strip_ansi
+
         for child in self.supervisor.children:
             if child.spec.name == "worker":
-                return child.log_tail(1).strip()[-120:]
+                return " ".join(strip_ansi(child.log_tail(1)).split())[-100:]
         return ""
 
     def step(self, what: str) -> Callable[[float], None]:
@@ -54,7 +57,8 @@ class Progress:
 
                     self._status = Console(file=self.stream).status(line)
                     self._status.start()
-                self._status.update(f"{line}  [dim]{_escape(tail)}[/dim]")
+                room = max(0, shutil.get_terminal_size().columns - len(line) - 6)  # one line, no wrap
+                self._status.update(f"{line}  [dim]{_escape(tail[-room:] if room else '')}[/dim]")
             elif elapsed - self._last_plain >= PLAIN_EVERY:
                 self._last_plain = elapsed
                 self.say(line + (f" | worker: {tail}" if tail else ""))
