@@ -8,8 +8,11 @@ materialization every second, which is slow at best and a timeout at worst.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from pathlib import Path
+from typing import Iterator
 
 PER_MODEL = 4
 PER_FRONTEND = 1
@@ -51,7 +54,29 @@ def available() -> int:
     return max(0, user_limit() - in_use() - MARGIN)
 
 
-def concurrent_frontends(models_each: int, budget: int | None = None) -> int:
-    """How many frontends of `models_each` models fit in the budget at once (at least one)."""
-    budget = available() if budget is None else budget
-    return max(1, budget // cost(models_each))
+def group_sizes(count: int, budget: int, most: int = 14) -> list[int]:
+    """Models per frontend for `count` parsers: big enough that two frontends fill the budget
+    (fewer start-ups), at most `most` each (one frontend's own start-up grows with its models)."""
+    per = max(1, min(most, (budget // 2 - PER_FRONTEND) // PER_MODEL))
+    return [min(per, count - i) for i in range(0, count, per)]
+
+
+class Budget:
+    """Instances in use by the frontends we run; a frontend starts when its cost fits."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.used = total, 0
+        self._cond = threading.Condition()
+
+    @contextlib.contextmanager
+    def hold(self, amount: int) -> Iterator[None]:
+        with self._cond:
+            # Alone, a frontend runs even over budget: one at a time is the best there is.
+            self._cond.wait_for(lambda: self.used == 0 or self.used + amount <= self.total)
+            self.used += amount
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.used -= amount
+                self._cond.notify_all()

@@ -52,27 +52,33 @@ def replay_request(request: dict[str, Any] | None, served_name: str) -> dict[str
     return body
 
 
-# The 1.6.1 frontend uses about 4 inotify instances per served model and the kernel's default
-# per-user limit is 128 (see inotify.py): 12 models per frontend, as many frontends at once as
-# the budget allows (two with the defaults: 36 parsers run as 2 + 1).
-MODELS_PER_FRONTEND = 12
-
-
 def replay_parsers(script: dict[str, Any], parsers: list[str], request: dict[str, Any] | None,
                    model_dir: Path | None = None, stream: bool = True,
                    reasoning_parser: str | None = None, timeout: float = 60.0) -> list[dict[str, Any]]:
-    """What each parser in `parsers` makes of the scripted output; one dict per parser, in order."""
-    from .inotify import concurrent_frontends
+    """What each parser in `parsers` makes of the scripted output; one dict per parser, in order.
 
-    groups = [parsers[i:i + MODELS_PER_FRONTEND] for i in range(0, len(parsers), MODELS_PER_FRONTEND)]
+    The 1.6.1 frontend opens about 4 inotify instances per served model and the per-user limit
+    is 128 by default (inotify.py): parsers are split over frontends sized to that budget, and a
+    frontend starts when its instances fit (36 parsers: 14 + 14 at once, then 8)."""
+    from .inotify import Budget, available, cost, group_sizes
+
+    budget = available()
+    groups, pos = [], 0
+    for size in group_sizes(len(parsers), budget):
+        groups.append(parsers[pos:pos + size])
+        pos += size
     if model_dir is None:
         from .modeldir import builtin_model_dir
 
         model_dir = builtin_model_dir()  # build once, before the stacks race for it
-    at_once = min(len(groups), concurrent_frontends(MODELS_PER_FRONTEND)) or 1
-    with ThreadPoolExecutor(max_workers=at_once) as pool:
-        parts = list(pool.map(lambda g: _replay_group(script, g, request, model_dir, stream,
-                                                      reasoning_parser, timeout), groups))
+    held = Budget(budget)
+
+    def run(group: list[str]) -> list[dict[str, Any]]:
+        with held.hold(cost(len(group))):
+            return _replay_group(script, group, request, model_dir, stream, reasoning_parser, timeout)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+        parts = list(pool.map(run, groups))
     return [r for part in parts for r in part]
 
 
