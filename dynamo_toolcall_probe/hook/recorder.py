@@ -77,9 +77,13 @@ class _Writer(threading.Thread):
             except queue.Empty:
                 pass
             stop = False
+            drained = []
             for e in batch:
                 if e is _STOP:
                     stop = True
+                    continue
+                if isinstance(e, threading.Event):  # a drain() waiting for what came before it
+                    drained.append(e)
                     continue
                 self._write(*e)
             for f in self.files.values():
@@ -87,6 +91,8 @@ class _Writer(threading.Thread):
                     f.flush()
                 except OSError:
                     pass
+            for e in drained:
+                e.set()
             if stop:
                 for f in self.files.values():
                     try:
@@ -184,6 +190,15 @@ class Recorder:
                 atexit.register(self.close)
                 self._writer = w
             return self._writer
+
+    def drain(self, timeout: float = 5.0) -> bool:
+        """Wait until everything queued so far is written and flushed (tests, benchmarks)."""
+        w = self._writer
+        if w is None or not w.is_alive():
+            return True
+        done = threading.Event()
+        w.queue.put(done)
+        return done.wait(timeout)
 
     def close(self, timeout: float = 5.0) -> None:
         w = self._writer

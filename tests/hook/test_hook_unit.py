@@ -329,3 +329,17 @@ def test_main_runs_the_component_as_main_with_its_exact_argv(tmp_path):
     direct = subprocess.run([sys.executable, "-m", "fakecomp", "--model", "m", "-x"], env=env,
                             capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(direct.stdout.strip().splitlines()[-1]) == seen
+
+
+def test_drain_returns_once_everything_queued_is_written(tmp_path):
+    from dynamo_toolcall_probe.hook.recorder import Recorder
+
+    rec = Recorder(str(tmp_path))
+    session = rec.begin("drain-1", {"token_ids": [1, 2]}, "generate")
+    for i in range(2000):
+        session.chunk({"token_ids": [i], "index": 0})
+    session.end("complete")
+    assert rec.drain(30)
+    lines = (tmp_path / "drain-1.jsonl").read_text().splitlines()
+    assert len(lines) == 2002  # request + every chunk + end, nothing still in the queue
+    rec.close()
