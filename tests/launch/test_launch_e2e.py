@@ -51,10 +51,10 @@ def assert_nothing_left(tag: str) -> None:
 class Launch:
     """One `probe-launch` process with a tag its descendants inherit."""
 
-    def __init__(self, tmp_path: Path, *args: str) -> None:
+    def __init__(self, tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.tag = uuid.uuid4().hex
         self.out = tmp_path / "bundle"
-        env = {**os.environ, "PROBE_TEST_TAG": self.tag}
+        env = {**os.environ, **(env or {}), "PROBE_TEST_TAG": self.tag}
         self.proc = subprocess.Popen([*PROBE_LAUNCH, "--out", str(self.out), *args], env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.stderr = ""
@@ -82,9 +82,14 @@ def script_file(tmp_path: Path, **script) -> str:
 
 
 def test_wrong_parser_end_to_end(tmp_path):
-    run = Launch(tmp_path, "--backend", "replay", "--parser", "qwen3_coder", "--json")
+    secret = "hf_planted" + uuid.uuid4().hex
+    run = Launch(tmp_path, "--backend", "replay", "--parser", "qwen3_coder", "--json",
+                 env={"HF_TOKEN": secret, "DYN_LOG": "debug"})
     code, out, err = run.finish()
     assert code == EXIT_PARSER_CONFIG, err
+    for path in run.out.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), f"secret in {path}"
     result = json.loads(out)
     assert result["verdict"] == "parser_config"
     assert result["raw_source"] == "worker_token_ids" and result["exact"] is True
