@@ -9,7 +9,9 @@ from datetime import datetime
 
 import click
 
-from ..errors import VERDICT_EXIT_CODES
+from pathlib import Path
+
+from ..errors import EXIT_INTERRUPTED, VERDICT_EXIT_CODES, ProbeError
 
 EPILOG = """Arguments after `--` go to the worker unchanged (e.g. `-- --max-model-len 8192`).
 Exit codes: the verdict's (0 ok, 10 model, 11 parser_config, 12 parser_logic, 13 inconclusive),
@@ -106,7 +108,15 @@ def _run(backend, model, parser, reasoning_parser, served_model_name, request_pa
         stream_too=stream_too, deadline=deadline, include_host=include_host,
         replay_script=_load_json_file(replay_script, "replay script") if replay_script else None,
         quiet=quiet or as_json)
-    result = run_launch(request, options)
+    try:
+        result = run_launch(request, options)
+    except (ProbeError, KeyboardInterrupt) as exc:
+        if as_json:  # scripts get an object on stdout too; the one-line error still goes to stderr
+            code = exc.exit_code if isinstance(exc, ProbeError) else EXIT_INTERRUPTED
+            bundle = options.out if options.out and Path(options.out).is_dir() else None
+            print_json({"verdict": None, "error": str(exc) or "interrupted", "exit_code": code,
+                        "bundle": bundle})
+        raise
     if as_json:
         payload = result.diagnosis.to_dict()
         payload["bundle"] = str(result.bundle) if result.bundle else None

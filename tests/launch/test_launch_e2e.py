@@ -144,9 +144,13 @@ def test_port_taken(tmp_path):
 
 
 def test_worker_exits_during_load(tmp_path):
-    run = Launch(tmp_path, "--backend", "replay", "--parser", "hermes", "--", "--no-such-flag")
-    code, _, err = run.finish()
+    run = Launch(tmp_path, "--backend", "replay", "--parser", "hermes", "--json", "--",
+                 "--no-such-flag")
+    code, out, err = run.finish()
     assert code == EXIT_STARTUP
+    failure = json.loads(out)  # --json: an object for scripts even when the launch fails
+    assert failure["verdict"] is None and failure["exit_code"] == EXIT_STARTUP
+    assert failure["bundle"] == str(run.out) and "worker exited" in failure["error"]
     assert "worker exited with code" in err and "no-such-flag" in err
     meta = json.loads((run.out / "metadata.json").read_text())  # a partial bundle, kept
     assert "worker exited" in meta["error"]
