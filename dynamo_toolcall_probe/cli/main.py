@@ -16,7 +16,10 @@ SUBCOMMANDS = {
     "attach": "dynamo_toolcall_probe.cli.attach:attach",
 }
 
-EPILOG = """Exit codes: 0 ok, 10 model, 11 parser_config, 12 parser_logic, 13 inconclusive,
+EPILOG = """To start a Dynamo frontend and worker on the serving node and probe them in one
+go: probe-launch --help.
+
+Exit codes: 0 ok, 10 model, 11 parser_config, 12 parser_logic, 13 inconclusive,
 2 bad input, 3 environment problem, 4 a started process failed, 130 interrupted."""
 
 
