@@ -11,7 +11,7 @@ class Mistral(WrappedJsonList):
     `[TOOL_CALLS]` is a special token; the JSON list holds every call and usually ends the output
     (Dynamo also accepts an optional `[/TOOL_CALLS]`). Dynamo 1.6.1's `mistral` parser also reads
     a bare JSON call after other markup: on hermes text it extracts the call and leaves
-    `<tool_call>\\n\\n</tool_call>` in content (seen on the frontend).
+    `<tool_call>\\n</tool_call>` in content (seen on the frontend; tests/cases/30-*).
     """
 
     family = "mistral"
