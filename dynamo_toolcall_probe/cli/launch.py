@@ -30,6 +30,12 @@ def _load_json_file(path: str, what: str):
     return data
 
 
+def _replay_script(path: str):
+    from ..replay.script import check_script
+
+    return check_script(_load_json_file(path, "replay script"), f"replay script {path}")
+
+
 @click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--backend", required=True, type=click.Choice(["vllm", "sglang", "trtllm", "replay"]),
               help="The worker to start; `replay` is our CPU worker that emits scripted tokens.")
@@ -49,8 +55,9 @@ def _load_json_file(path: str, what: str):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--python", help="Interpreter that has ai-dynamo and the engine (default: this one).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address every listener binds.")
-@click.option("--http-port", type=int, help="Frontend port (default: a free one).")
-@click.option("--timeout", "deadline", type=float, default=1800.0, show_default=True,
+@click.option("--http-port", type=click.IntRange(1, 65535), help="Frontend port (default: a free one).")
+@click.option("--timeout", "deadline", type=click.FloatRange(0, min_open=True), default=1800.0,
+              show_default=True,
               help="Seconds to wait for the model to load and be listed.")
 @click.option("--include-host", is_flag=True, help="Keep hostname, IPs and GPU UUIDs in metadata.")
 @click.option("--no-hook", is_flag=True, help="Do not run the worker through the recording hook.")
@@ -106,7 +113,7 @@ def _run(backend, model, parser, reasoning_parser, served_model_name, request_pa
         out=out or f"probe-bundles/launch-{datetime.now().strftime('%Y%m%d-%H%M%S')}",
         repro_request=_load_json_file(request_path, "request") if request_path else None,
         stream_too=stream_too, deadline=deadline, include_host=include_host,
-        replay_script=_load_json_file(replay_script, "replay script") if replay_script else None,
+        replay_script=_replay_script(replay_script) if replay_script else None,
         quiet=quiet or as_json)
     try:
         result = run_launch(request, options)

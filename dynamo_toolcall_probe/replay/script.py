@@ -84,3 +84,32 @@ def chunked(ids: list[int], script: dict[str, Any]) -> list[list[int]]:
         pos += size
         i += 1
     return out
+
+
+def check_script(script: Any, where: str = "replay script") -> dict[str, Any]:
+    """The script, or BadInput saying what is wrong with it (before any process starts)."""
+    from ..errors import BadInput
+
+    if not isinstance(script, dict):
+        raise BadInput(f"{where}: expected a JSON object")
+    text, ids = script.get("text"), script.get("token_ids")
+    if (text is None) == (ids is None):
+        raise BadInput(f"{where}: give exactly one of \"text\" (a string) or \"token_ids\"")
+    if text is not None and not isinstance(text, str):
+        raise BadInput(f"{where}: \"text\" must be a string")
+    if ids is not None and not (isinstance(ids, list) and all(
+            isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids)):
+        raise BadInput(f"{where}: \"token_ids\" must be a list of non-negative integers")
+    for key in ("chunk_size",):
+        if key in script and not (isinstance(script[key], int) and script[key] >= 1):
+            raise BadInput(f"{where}: \"{key}\" must be an integer >= 1")
+    sizes = script.get("chunk_sizes")
+    if sizes is not None and not (isinstance(sizes, list) and sizes and all(
+            isinstance(n, int) and n >= 1 for n in sizes)):
+        raise BadInput(f"{where}: \"chunk_sizes\" must be a non-empty list of integers >= 1")
+    if "finish_reason" in script and not isinstance(script["finish_reason"], str):
+        raise BadInput(f"{where}: \"finish_reason\" must be a string")
+    delay = script.get("delay_s", 0)
+    if not isinstance(delay, (int, float)) or isinstance(delay, bool) or delay < 0:
+        raise BadInput(f"{where}: \"delay_s\" must be a number >= 0")
+    return script
