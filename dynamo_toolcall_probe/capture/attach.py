@@ -43,6 +43,8 @@ def run_attach(url: str, model: str, request: dict[str, Any] | None, parser: str
     from ..redact import redact_json
     from .http import send_chat
 
+    if not url.startswith(("http://", "https://")):
+        raise BadInput(f"--url must be the frontend's http:// or https:// base URL, got {url!r}")
     body = repro_body(request or example_request(), model)
     deployment, missing = collect_deployment(url, headers)
     models = deployment.get("/v1/models")
