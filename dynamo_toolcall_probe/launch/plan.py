@@ -134,6 +134,11 @@ def plan_launch(request: LaunchRequest, *, base_env: Mapping[str, str] | None = 
     warnings += validate.check_conflicts(recipe, request.parser, request.worker_args,
                                          request.frontend_args, base_env)
     python = target.target_python(request.python)
+    if request.hook and not target.probe_installed(request.python):
+        request = dataclasses.replace(request, hook=False)
+        warnings.append(f"{python} cannot import dynamo_toolcall_probe: the worker runs without "
+                        "the recording hook (pip install --no-deps dynamo-toolcall-probe there to "
+                        "record the engine's tokens)")
     engine = target.engine_status(recipe.engine_module, recipe.engine_dist, request.python)
     if engine["found"] is False:
         _soft(strict, warnings, EnvironmentProblem(

@@ -13,6 +13,7 @@ import importlib.metadata as md
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -60,7 +61,15 @@ def parser_names(python: str | None = None) -> dict[str, Any]:
 
 
 def _same_interpreter(python: str | None) -> bool:
-    return python is None or os.path.realpath(python) == os.path.realpath(sys.executable)
+    """Is `python` this interpreter *with this environment*? Every venv's python is a symlink to
+    the same base binary, so the binary alone does not say it: the prefix must match too."""
+    if python is None:
+        return True
+    exe = shutil.which(python) or python
+    if os.path.abspath(exe) == os.path.abspath(sys.executable):
+        return True
+    return (os.path.realpath(exe) == os.path.realpath(sys.executable)
+            and Path(os.path.abspath(exe)).parent.parent.resolve() == Path(sys.prefix).resolve())
 
 
 def _local_version(dist: str) -> str | None:
@@ -95,3 +104,15 @@ def dynamo_locations(python: str | None = None) -> list[str]:
         return query("sources", python)["locations"]
     spec = importlib.util.find_spec("dynamo")
     return list(spec.submodule_search_locations) if spec and spec.submodule_search_locations else []
+
+
+def probe_installed(python: str | None = None) -> bool:
+    """Can the worker's interpreter import this package (the hook wrapper runs there)?"""
+    if _same_interpreter(python):
+        return True
+    code = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('dynamo_toolcall_probe') else 1)"
+    try:
+        return subprocess.run([target_python(python), "-c", code], capture_output=True,
+                              timeout=TIMEOUT_S).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False

@@ -171,3 +171,20 @@ def test_with_the_hook_the_gate_variable_is_never_set(dynamo_installed, base_env
     assert p.worker_after_repro is None  # nothing repro-only to take back
     assert any("hook allows them" in w for w in p.warnings)
     assert p.worker.argv[2:4] == ("dynamo_toolcall_probe.hook", "dynamo.sglang")
+
+
+def test_a_worker_interpreter_without_the_probe_runs_unhooked(base_env, tmp_path, monkeypatch):
+    # A bare venv: no ai-dynamo and no probe there. The dry-run plan still renders, unhooked.
+    # (Outside the checkout: `python -m` would import the package from the current directory.)
+    import subprocess
+    import sys
+
+    monkeypatch.chdir(tmp_path)
+    venv = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    req = LaunchRequest(backend="vllm", model="Qwen/Qwen2.5-7B-Instruct", parser="hermes",
+                        python=python, hook=True)
+    p = plan_launch(req, base_env=base_env, strict=False)
+    assert p.request.hook is False and "dynamo_toolcall_probe.hook" not in p.worker.argv
+    assert any("cannot import dynamo_toolcall_probe" in w for w in p.warnings)
