@@ -93,7 +93,8 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
     verdict, findings = judge(raw, detected, observed, request, configured_parser,
                               reasoning_parser)
     family = detected[0].family if detected else None
-    fix = fix_for(verdict, findings, family, configured_parser)
+    fix = fix_for(verdict, findings, family, configured_parser,
+                  asked_logprobs=bool((request or {}).get("logprobs")))
     diagnosis = Diagnosis(verdict, fix, raw, observed, detected, findings, configured_parser,
                           reasoning_parser)
     if raw.source == SOURCE_WORKER and worker_token_ids is not None:

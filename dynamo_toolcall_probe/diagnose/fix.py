@@ -27,7 +27,8 @@ MODEL_FIXES = {
 }
 
 
-def fix_for(verdict: str, findings: list[Finding], family: str | None, configured: str | None) -> str:
+def fix_for(verdict: str, findings: list[Finding], family: str | None, configured: str | None,
+            asked_logprobs: bool = False) -> str:
     if verdict == "parser_config":
         pairing = next((f for f in findings if f.check == "reasoning_pairing"), None)
         if pairing is not None:
@@ -47,6 +48,11 @@ def fix_for(verdict: str, findings: list[Finding], family: str | None, configure
     if verdict == "inconclusive":
         if any(f.check == "parser_unknown" for f in findings):
             return "rerun with --parser set to the worker's --dyn-tool-call-parser value"
+        if asked_logprobs:
+            return ("the request asked for logprobs but the frontend did not return them all (1.6.1 "
+                    "drops them with the muse and deepseek_v41 parsers): capture the engine's tokens "
+                    "with probe-launch (worker hook) or ask for nvext.extra_fields "
+                    "[\"completion_token_ids\"] and pass --tokenizer")
         return ("resend the request with \"logprobs\": true (and pass --tokenizer if the output "
                 "has multi-byte characters), then analyze again")
     return "nothing to fix: the tool call came back as the model emitted it"

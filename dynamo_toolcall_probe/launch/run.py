@@ -175,6 +175,10 @@ def run_launch(request: LaunchRequest, options: LaunchOptions) -> LaunchResult:
         raise
     try:
         return _analyze(state, body, options, run_dir, supervisor.pids() if keep else [])
+    except BaseException as exc:
+        if options.out:  # the captured response is kept even when its analysis fails
+            _write_partial(state, body, options, run_dir, exc)
+        raise
     finally:
         if not keep:
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -307,9 +311,10 @@ def _analyze(state, body, options, run_dir: Path, kept: list[int]) -> LaunchResu
     tok_dir = _model_dir(plan)
     decode = tokenizer_decoder(str(tok_dir)) if tok_dir and (tok_dir / "tokenizer.json").exists() else None
     parser = plan.request.parser or "none"
+    engine_ids = record.token_ids if record is not None and record.complete else None
     result = analyze_bodies(repro.response.body, repro.response.body_bytes, body, repro.request_bytes,
                             parser, plan.request.reasoning_parser, decode,
-                            worker_token_ids=record.token_ids if record and record.token_ids else None)
+                            worker_token_ids=engine_ids)
     if repro.streamed is not None and repro.streamed.ok:
         merge_stream_comparison(result, repro.response.body, repro.streamed)
     base = f"http://{plan.request.host}:{plan.request.http_port}"

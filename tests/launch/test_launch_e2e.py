@@ -229,3 +229,30 @@ def test_keep_serving_leaves_a_working_stack_until_stopped(tmp_path):
                 pass
         psutil.wait_procs(tagged(run.tag), timeout=10)
     assert_nothing_left(run.tag)
+
+
+def test_an_empty_answer_is_diagnosed(tmp_path):
+    run = Launch(tmp_path, "--backend", "replay", "--parser", "hermes", "--json",
+                 "--replay-script", script_file(tmp_path, token_ids=[], finish_reason="stop"))
+    code, out, err = run.finish()
+    assert code == EXIT_OK, err
+    assert json.loads(out)["verdict"] == "ok"
+
+
+def test_when_analysis_fails_the_captured_response_is_kept(tmp_path, monkeypatch):
+    # In-process, with the real stack: only our analysis step is made to fail.
+    import dynamo_toolcall_probe.analysis as analysis
+    from dynamo_toolcall_probe.launch.run import LaunchOptions, run_launch
+    from dynamo_toolcall_probe.launch.spec import LaunchRequest
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("analysis exploded")
+
+    monkeypatch.setattr(analysis, "analyze_bodies", broken)
+    out = tmp_path / "bundle"
+    with pytest.raises(RuntimeError, match="exploded"):
+        run_launch(LaunchRequest(backend="replay", parser="hermes", hook=True),
+                   LaunchOptions(out=str(out), quiet=True))
+    assert json.loads((out / "response.json").read_bytes())["choices"]
+    meta = json.loads((out / "metadata.json").read_text())
+    assert "analysis exploded" in meta["error"]

@@ -136,3 +136,16 @@ def test_a_listed_name_that_parses_nothing_is_parser_config_and_never_suggested(
     assert "parses nothing" in " ".join(f.message for f in d.findings)
     assert "qwen3" not in d.to_dict()["suggested_parsers"]
     assert "qwen3" not in d.fix and "--dyn-tool-call-parser hermes" in d.fix
+
+
+@pytest.mark.parametrize("asked", [True, False])
+def test_missing_logprobs_fix_depends_on_whether_they_were_asked_for(asked):
+    # A parsed call and no logprobs: the raw output is unknown.
+    r = response(None, tool_calls=[("get_weather", {"location": "NYC"})], finish_reason="tool_calls")
+    req = request(logprobs=asked)
+    d = diagnose(r, req, "hermes")
+    assert d.verdict == "inconclusive"
+    if asked:
+        assert "did not return them" in d.fix and "probe-launch" in d.fix
+    else:
+        assert d.fix.startswith('resend the request with "logprobs": true')
