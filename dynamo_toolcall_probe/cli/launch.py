@@ -61,6 +61,8 @@ def _replay_script(path: str):
               help="Seconds to wait for the model to load and be listed.")
 @click.option("--include-host", is_flag=True, help="Keep hostname, IPs and GPU UUIDs in metadata.")
 @click.option("--no-hook", is_flag=True, help="Do not run the worker through the recording hook.")
+@click.option("--no-replay", is_flag=True,
+              help="Skip proving a parser verdict by replaying through every Dynamo parser.")
 @click.option("--no-top-logprobs", is_flag=True,
               help="Never set DYN_SGL_ALLOW_TOP_LOGPROBS, even where the SGLang worker gates them.")
 @click.option("--replay-script", type=click.Path(path_type=str),
@@ -73,8 +75,8 @@ def _replay_script(path: str):
 @click.version_option(package_name="dynamo-toolcall-probe", prog_name="probe-launch")
 def probe_launch(backend, model, parser, reasoning_parser, served_model_name, request_path,
                  stream_too, keep_serving, dry_run, out, as_json, python, host, http_port,
-                 deadline, include_host, no_hook, no_top_logprobs, replay_script, dynamo_sources,
-                 frontend_args, quiet, worker_args) -> None:
+                 deadline, include_host, no_hook, no_replay, no_top_logprobs, replay_script,
+                 dynamo_sources, frontend_args, quiet, worker_args) -> None:
     """Start Dynamo with the right flags, run one tool-call repro, diagnose it, stop everything."""
     args = dict(locals())
     from .errors import guarded
@@ -84,7 +86,7 @@ def probe_launch(backend, model, parser, reasoning_parser, served_model_name, re
 
 def _run(backend, model, parser, reasoning_parser, served_model_name, request_path, stream_too,
          keep_serving, dry_run, out, as_json, python, host, http_port, deadline, include_host,
-         no_hook, no_top_logprobs, replay_script, dynamo_sources, frontend_args, quiet,
+         no_hook, no_replay, no_top_logprobs, replay_script, dynamo_sources, frontend_args, quiet,
          worker_args) -> None:
     from ..launch.spec import LaunchRequest
     from .output import print_json
@@ -114,7 +116,7 @@ def _run(backend, model, parser, reasoning_parser, served_model_name, request_pa
         repro_request=_load_json_file(request_path, "request") if request_path else None,
         stream_too=stream_too, deadline=deadline, include_host=include_host,
         replay_script=_replay_script(replay_script) if replay_script else None,
-        quiet=quiet or as_json)
+        quiet=quiet or as_json, replay=not no_replay)
     try:
         result = run_launch(request, options)
     except (ProbeError, KeyboardInterrupt) as exc:

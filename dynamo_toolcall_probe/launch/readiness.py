@@ -22,7 +22,7 @@ PLAIN_EVERY = 15.0
 class Progress:
     """Reports the elapsed time of a step and the worker's latest log line."""
 
-    def __init__(self, supervisor: Supervisor, quiet: bool = False, stream=None) -> None:
+    def __init__(self, supervisor: Supervisor | None, quiet: bool = False, stream=None) -> None:
         self.supervisor = supervisor
         self.quiet = quiet
         self.stream = stream or sys.stderr
@@ -37,7 +37,7 @@ class Progress:
     def _worker_line(self) -> str:
         from .collect import strip_ansi
 
-        for child in self.supervisor.children:
+        for child in self.supervisor.children if self.supervisor else []:
             if child.spec.name == "worker":
                 return " ".join(strip_ansi(child.log_tail(1)).split())[-100:]
         return ""

@@ -43,6 +43,7 @@ class LaunchOptions:
     replay_script: dict[str, Any] | None = None  # backend replay: what the scripted model says
     quiet: bool = False
     grace: float = 10.0
+    replay: bool = True  # prove a parser verdict by replaying through every Dynamo parser
 
 
 @dataclass
@@ -275,6 +276,8 @@ def _files(state: dict[str, Any], run_dir: Path) -> dict[str, bytes]:
         files.update(collect.record_files(run_dir / "records", repro.request_id if repro else None))
     if repro is not None and repro.streamed is not None:
         files["response.stream.txt"] = repro.streamed.body_bytes
+    if state.get("replay") is not None:
+        files["replay.json"] = json.dumps(state["replay"], indent=1).encode()
     return files
 
 
@@ -315,11 +318,25 @@ def _analyze(state, body, options, run_dir: Path, kept: list[int]) -> LaunchResu
     result = analyze_bodies(repro.response.body, repro.response.body_bytes, body, repro.request_bytes,
                             parser, plan.request.reasoning_parser, decode,
                             worker_token_ids=engine_ids)
+    replay, no_proof = None, None
+    if options.replay:
+        from .proof import replay_proof
+
+        replay, no_proof = replay_proof(result.diagnosis, body, tok_dir,
+                                        Progress(None, quiet=options.quiet).say)
+    if replay is not None:
+        result = analyze_bodies(repro.response.body, repro.response.body_bytes, body,
+                                repro.request_bytes, parser, plan.request.reasoning_parser, decode,
+                                worker_token_ids=engine_ids, replay=replay)
     if repro.streamed is not None and repro.streamed.ok:
         merge_stream_comparison(result, repro.response.body, repro.streamed)
     base = f"http://{plan.request.host}:{plan.request.http_port}"
     if options.out:
         meta = _metadata(state, options, run_dir)
+        if no_proof:
+            meta["missing"].append(no_proof)
+        if replay is not None:
+            state["replay"] = replay
         if kept:
             meta["kept_serving"] = {"url": base, "pids": kept}
         result.bundle = _write(options.out, repro.request_bytes, repro.response.body_bytes,

@@ -94,9 +94,10 @@ def test_wrong_parser_end_to_end(tmp_path):
     assert result["verdict"] == "parser_config"
     assert result["raw_source"] == "worker_token_ids" and result["exact"] is True
     assert "hermes" in result["suggested_parsers"]
+    assert "replay confirmed: hermes, qwen25" in result["fix"]  # proven on Dynamo's own parsers
     names = {p.name for p in run.out.rglob("*") if p.is_file()}
     assert {"request.json", "response.json", "diagnosis.json", "REPORT.md", "metadata.json",
-            "frontend.log", "worker.log", "tokenizer.json", "hook-status.json"} <= names
+            "frontend.log", "worker.log", "tokenizer.json", "hook-status.json", "replay.json"} <= names
     meta = json.loads((run.out / "metadata.json").read_text())
     assert meta["launch"]["worker"]["argv"][2] == "dynamo_toolcall_probe.hook"
     assert meta["packages"]["ai-dynamo"] and meta["missing"] == []
@@ -213,7 +214,7 @@ def test_keep_serving_leaves_a_working_stack_until_stopped(tmp_path):
     import httpx
 
     run = Launch(tmp_path, "--backend", "replay", "--parser", "qwen3_coder", "--keep-serving",
-                 "--json")
+                 "--no-replay", "--json")
     out, err = run.proc.communicate(timeout=120)
     try:
         assert run.proc.returncode == EXIT_PARSER_CONFIG, err  # default script: hermes text

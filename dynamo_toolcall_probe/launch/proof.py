@@ -1,0 +1,47 @@
+"""Proof for a launch's verdict: the raw output replayed through every installed Dynamo parser.
+
+A `parser_config` verdict then names the parsers that really extract the calls, and a
+`parser_logic` verdict says whether the configured parser reproduces the bad response. Replay
+runs on CPU with this interpreter's ai-dynamo (the replay worker emits the exact token ids when
+the model's tokenizer is at hand). It is best effort: without it the verdict still stands on the
+strict parse, and the bundle says why the proof is missing.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import ProbeError
+
+PROVABLE = ("parser_config", "parser_logic")
+
+
+def replay_proof(diagnosis, request: dict[str, Any], tokenizer_dir: Path | None,
+                 say: Callable[[str], None]) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """(replay results, None), or (None, why there is no proof)."""
+    import importlib.util
+
+    if diagnosis.verdict not in PROVABLE:
+        return None, None
+    if importlib.util.find_spec("dynamo") is None:
+        return None, (f"replay proof: ai-dynamo is not installed for {sys.executable}; run "
+                      "`dynamo-probe replay BUNDLE --all-parsers` where it is")
+    from ..replay.run import installed_parser_names, replay_parsers
+
+    raw = diagnosis.raw
+    exact_ids = raw.token_ids is not None and tokenizer_dir is not None and \
+        (tokenizer_dir / "tokenizer.json").exists()
+    script: dict[str, Any] = {"token_ids": raw.token_ids} if exact_ids else {"text": raw.text}
+    script["chunk_size"] = 2
+    try:
+        parsers = installed_parser_names()
+        say(f"replaying the raw output through all {len(parsers)} Dynamo tool parsers "
+            f"({'exact token ids' if exact_ids else 'text, built-in tokenizer'})")
+        return replay_parsers(script, parsers, request,
+                              model_dir=tokenizer_dir if exact_ids else None,
+                              reasoning_parser=diagnosis.reasoning_parser), None
+    except ProbeError as exc:
+        return None, f"replay proof: {exc}"
