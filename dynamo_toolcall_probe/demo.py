@@ -32,7 +32,8 @@ def tokenizer_files(model_dir: Path) -> dict[str, bytes]:
 
 def run_demo(out: Path | None = None, parser: str = DEMO_PARSER, replay_all: bool = True,
              say: Callable[[str], None] = lambda s: None):
-    from .analysis import analyze_bodies
+    from .analysis import _write, analyze_bodies
+    from .diagnose.replay_evidence import apply_replay
     from .capture.repro import example_request, repro_body, run_repro
     from .formats import get_spec
     from .reconstruct import tokenizer_decoder
@@ -75,11 +76,13 @@ def run_demo(out: Path | None = None, parser: str = DEMO_PARSER, replay_all: boo
         "demo": {"scripted_output": raw, "why": "hermes text under the qwen3_coder parser "
                  "(ai-dynamo/dynamo#13176)"},
     }
-    return analyze_bodies(response, repro.response.body_bytes, request, repro.request_bytes,
-                          parser, None, decode, out=str(out), metadata=metadata, replay=replay,
-                          extra_files={**tokenizer_files(model_dir),
-                                       "replay.json": json.dumps(replay, indent=1).encode()}
-                          if replay is not None else tokenizer_files(model_dir))
+    files = tokenizer_files(model_dir)
+    if replay is not None:
+        apply_replay(first.diagnosis, replay)  # what diagnose(replay=...) adds, in place
+        files["replay.json"] = json.dumps(replay, indent=1).encode()
+    first.bundle = _write(str(out), repro.request_bytes, repro.response.body_bytes, first.diagnosis,
+                          request, parser, None, metadata, None, files)
+    return first
 
 
 def _versions() -> dict[str, Any]:

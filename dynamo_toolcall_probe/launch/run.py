@@ -13,7 +13,6 @@ import dataclasses
 import json
 import shutil
 import signal
-import socket
 import tempfile
 import threading
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import EnvironmentProblem, ProbeError
-from ..replay.supervisor import ProcessSpec, Supervisor, free_port
+from ..replay.supervisor import ProcessSpec, Supervisor, free_port, port_is_free
 from . import collect
 from .plan import LaunchPlan, plan_launch
 from .readiness import Progress, http_ok, model_listed, wait_ready
@@ -89,15 +88,6 @@ def _replay_config(request: LaunchRequest, run_dir: Path, script: dict[str, Any]
     return path
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
 def _process(spec: CommandSpec) -> ProcessSpec:
     return ProcessSpec(spec.name, list(spec.argv), spec.env_changes())
 
@@ -134,7 +124,7 @@ def _stop_uninterruptibly(supervisor: Supervisor) -> None:
 
 def prepare(request: LaunchRequest, options: LaunchOptions, run_dir: Path) -> LaunchPlan:
     """Fix ports and the run directory, write the replay config, and plan (starts nothing)."""
-    if request.http_port is not None and not _port_free(request.host, request.http_port):
+    if request.http_port is not None and not port_is_free(request.host, request.http_port):
         raise EnvironmentProblem(f"port {request.http_port} on {request.host} is already in use: "
                                  "pick another --http-port or leave it out to get a free one")
     request = dataclasses.replace(
@@ -161,7 +151,6 @@ def run_launch(request: LaunchRequest, options: LaunchOptions) -> LaunchResult:
         with sigterm_as_interrupt():
             try:
                 plan = state["plan"] = prepare(request, options, run_dir)
-                body["model"] = served_name(plan.request)
                 keep = _serve_and_probe(plan, body, supervisor, progress, options, state)
             finally:
                 if not keep:
@@ -199,8 +188,7 @@ def _serve_and_probe(plan: LaunchPlan, body: dict[str, Any], supervisor: Supervi
                  f"{req.parser or 'none'}); logs in {supervisor.log_dir}")
     supervisor.start(_process(plan.worker))
     steps = [("frontend", http_ok(f"{base}/health", accept_any=True)),
-             ("worker runtime", http_ok(plan.worker.ready_urls[0], accept_any=True)),
-             (f"model {name} listed", model_listed(base, name))]
+             *_worker_steps(plan.worker, base, name)]
     state["timings"].update(wait_ready(supervisor, progress, options.deadline, steps))
     progress.say(f"ready; sending the repro request with \"logprobs\": true to {base}")
     request_id = None
@@ -229,9 +217,14 @@ def _serve_and_probe(plan: LaunchPlan, body: dict[str, Any], supervisor: Supervi
         worker = next(c for c in supervisor.children if c.spec.name == "worker")
         _restart(supervisor, worker, plan.worker_after_repro)
         wait_ready(supervisor, progress, options.deadline,
-                   [("worker runtime", http_ok(plan.worker_after_repro.ready_urls[0], accept_any=True)),
-                    (f"model {name} listed", model_listed(base, name))])
+                   _worker_steps(plan.worker_after_repro, base, name))
     return True
+
+
+def _worker_steps(worker: CommandSpec, base: str, name: str) -> list[tuple[str, Any]]:
+    """The worker's runtime answers on its system port, then the frontend lists the model."""
+    return [("worker runtime", http_ok(worker.ready_urls[0], accept_any=True)),
+            (f"model {name} listed", model_listed(base, name))]
 
 
 def _restart(supervisor: Supervisor, child, spec: CommandSpec) -> None:
@@ -320,14 +313,13 @@ def _analyze(state, body, options, run_dir: Path, kept: list[int]) -> LaunchResu
                             worker_token_ids=engine_ids)
     replay, no_proof = None, None
     if options.replay:
+        from ..diagnose.replay_evidence import apply_replay
         from .proof import replay_proof
 
         replay, no_proof = replay_proof(result.diagnosis, body, tok_dir,
                                         Progress(None, quiet=options.quiet).say)
-    if replay is not None:
-        result = analyze_bodies(repro.response.body, repro.response.body_bytes, body,
-                                repro.request_bytes, parser, plan.request.reasoning_parser, decode,
-                                worker_token_ids=engine_ids, replay=replay)
+        if replay is not None:
+            apply_replay(result.diagnosis, replay)  # what diagnose(replay=...) adds, in place
     if repro.streamed is not None and repro.streamed.ok:
         merge_stream_comparison(result, repro.response.body, repro.streamed)
     base = f"http://{plan.request.host}:{plan.request.http_port}"

@@ -58,13 +58,18 @@ def free_port(host: str = "127.0.0.1", below: int | None = None) -> int:
             s.bind((host, 0))
             return s.getsockname()[1]
     for port in random.sample(range(20000, below), 200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind((host, port))
-            except OSError:
-                continue
+        if port_is_free(host, port):
             return port
     raise StartupFailed(f"no free port below {below} on {host}")
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def _raise_fd_limit() -> None:
