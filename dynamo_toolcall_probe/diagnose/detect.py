@@ -38,15 +38,17 @@ def detect_formats(text: str, tools: list[dict[str, Any]] | None,
         found.append(Detected(family, registry.names_of(family),
                               extract(spec, text, tools, reasoning_parser)))
 
+    def marked(d: Detected) -> bool:
+        return any(m and m in text for m in registry.get_spec(d.family).start_markers)
+
     def rank(d: Detected) -> tuple:
         covered = sum(c.span[1] - c.span[0] for c in d.extraction.calls)
-        marked = bool(d.extraction.calls) and any(
-            m and m in text for m in registry.get_spec(d.family).start_markers)
-        return (-d.well_formed_calls, not marked, -covered, d.family != prefer_family, d.family)
+        return (-d.well_formed_calls, not (d.extraction.calls and marked(d)), -covered,
+                d.family != prefer_family, d.family)
 
     if not tools:
         # Without tools in the request no call can be right; only a marked format counts as an
         # attempt at one. Bare JSON (llama3_json without <|python_tag|>) is structured output.
-        found = [d for d in found if any(m and m in text for m in registry.get_spec(d.family).start_markers)]
+        found = [d for d in found if marked(d)]
     found.sort(key=rank)
     return found
