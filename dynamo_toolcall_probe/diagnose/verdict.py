@@ -62,13 +62,14 @@ def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
           reasoning_parser: str | None = None) -> tuple[str, list[Finding]]:
     findings: list[Finding] = []
     add = lambda v, check, msg: findings.append(Finding(v, check, msg))  # noqa: E731
-    configured_family = (None if configured in (None, NO_PARSER)
-                         else registry.PARSER_FAMILIES.get(configured))
+    named_family = (None if configured in (None, NO_PARSER)
+                    else registry.PARSER_FAMILIES.get(configured))
     inert = registry.INERT_ON_DEFAULT_ROUTE.get(configured or "")
     paired = registry.NEEDS_REASONING_PARSER.get(configured or "")
     unpaired = bool(paired) and reasoning_parser != paired
-    if inert or unpaired:
-        configured_family = None  # the name is listed, but on the default route it parses nothing
+    # The family the configured parser really parses here: none when the name is listed but,
+    # on the default route or without its reasoning parser, parses nothing.
+    configured_family = None if inert or unpaired else named_family
     primary = detected[0] if detected else None
 
     _check_response_itself(observed, configured, configured_family, primary, add)
@@ -84,7 +85,7 @@ def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
 
     calls = primary.extraction.calls
     # 1. Configuration: is the configured parser of the family the model speaks?
-    if unpaired and configured_family is None and primary.family == registry.PARSER_FAMILIES[configured]:
+    if unpaired and primary.family == named_family:
         add("parser_config", "reasoning_pairing", f"the {configured!r} tool parser of Dynamo 1.6.1 "
             f"parses only together with --dyn-reasoning-parser {paired} (the worker runs with "
             f"{reasoning_parser or 'none'}): relaunch it with --dyn-reasoning-parser {paired}")
@@ -95,12 +96,12 @@ def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
     elif configured == NO_PARSER:
         add("parser_config", "parser_family", f"the raw output holds {primary.family}-format tool "
             "calls but the worker runs without --dyn-tool-call-parser")
-    elif configured is not None and configured_family is None:
+    elif configured is not None and named_family is None:
         add("parser_config", "parser_family", f"the configured parser {configured!r} is not a "
             "Dynamo 1.6.1 tool parser name")
-    elif configured_family is not None and configured_family != primary.family:
+    elif named_family is not None and named_family != primary.family:
         add("parser_config", "parser_family", f"the raw output holds {primary.family}-format tool "
-            f"calls but the configured parser {configured!r} parses the {configured_family} format")
+            f"calls but the configured parser {configured!r} parses the {named_family} format")
 
     # 2. Model: defects in the text itself.
     model_problems = [(c, p) for c in calls for p in c.problems if p.kind in kinds.MODEL_PROBLEMS]

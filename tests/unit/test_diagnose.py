@@ -149,3 +149,12 @@ def test_missing_logprobs_fix_depends_on_whether_they_were_asked_for(asked):
         assert "did not return them" in d.fix and "probe-launch" in d.fix
     else:
         assert d.fix.startswith('resend the request with "logprobs": true')
+
+
+def test_unpaired_parser_on_another_family_names_the_family_it_parses():
+    # deepseek_v41 without its reasoning parser, and the model speaks hermes: the message must
+    # not call deepseek_v41 an unknown name.
+    d = diagnose(resp(HERMES), request(), "deepseek_v41")
+    assert d.verdict == "parser_config"
+    messages = " ".join(f.message for f in d.findings)
+    assert "parses the dsml_v41 format" in messages and "not a Dynamo" not in messages
