@@ -9,7 +9,6 @@ strict parse, and the bundle says why the proof is missing.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,14 +21,16 @@ PROVABLE = ("parser_config", "parser_logic")
 def replay_proof(diagnosis, request: dict[str, Any], tokenizer_dir: Path | None,
                  say: Callable[[str], None]) -> tuple[list[dict[str, Any]] | None, str | None]:
     """(replay results, None), or (None, why there is no proof)."""
-    import importlib.util
-
     if diagnosis.verdict not in PROVABLE:
         return None, None
-    if importlib.util.find_spec("dynamo") is None:
-        return None, (f"replay proof: ai-dynamo is not installed for {sys.executable}; run "
-                      "`dynamo-probe replay BUNDLE --all-parsers` where it is")
     from ..replay.run import installed_parser_names, replay_parsers
+    from ..replay.stack import require_dynamo
+
+    try:
+        require_dynamo()
+    except ProbeError as exc:
+        return None, (f"replay proof: {exc} (or run `dynamo-probe replay BUNDLE --all-parsers` "
+                      "where ai-dynamo is installed)")
 
     raw = diagnosis.raw
     exact_ids = raw.token_ids is not None and tokenizer_dir is not None and \
