@@ -22,6 +22,7 @@ from .script import TokenBytes, chunked, read_script, token_ids_of
 
 log = logging.getLogger("replay-worker")
 LOGPROB = -0.0123  # a fixed, recognisable value: no real sampling happens here
+CONTEXT_LENGTH = 32768
 
 
 def make_generate(name: str, scripts_dir: Path, tokenizer, token_bytes: TokenBytes):
@@ -58,16 +59,16 @@ def make_generate(name: str, scripts_dir: Path, tokenizer, token_bytes: TokenByt
 
 
 async def serve(config: dict[str, Any], load_delay: float = 0.0) -> None:
-    from dynamo.llm import ModelInput, ModelRuntimeConfig, ModelType, WorkerType, register_model
-    from dynamo.runtime import DistributedRuntime
     from tokenizers import Tokenizer
+
+    from . import dynamo_api
 
     model_dir = config["model_dir"]
     tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
     token_bytes = TokenBytes(tokenizer)
     scripts_dir = Path(config["scripts_dir"])
     loop = asyncio.get_running_loop()
-    runtime = DistributedRuntime(loop, "file", "tcp", event_plane=None)
+    runtime = dynamo_api.make_runtime(loop, config.get("discovery_backend", "file"))
     namespace = config.get("namespace", "replay")
     if load_delay > 0:
         # A model load of this long, the way a real engine takes minutes: the runtime (and its
@@ -78,17 +79,9 @@ async def serve(config: dict[str, Any], load_delay: float = 0.0) -> None:
     serving = []
     for i, model in enumerate(config["models"]):
         endpoint = runtime.endpoint(f"{namespace}.m{i}.generate")
-        rc = ModelRuntimeConfig()
-        if model.get("tool_call_parser"):
-            rc.tool_call_parser = model["tool_call_parser"]
-        if model.get("reasoning_parser"):
-            rc.reasoning_parser = model["reasoning_parser"]
-        rc.context_length = 32768
-        rc.max_num_seqs = 16
-        rc.total_kv_blocks = 4096
-        await register_model(ModelInput.Tokens, ModelType.Chat | ModelType.Completions, endpoint,
-                             model_dir, model["name"], worker_type=WorkerType.Aggregated,
-                             kv_cache_block_size=16, runtime_config=rc)
+        rc = dynamo_api.runtime_config(model.get("tool_call_parser"), model.get("reasoning_parser"),
+                                       CONTEXT_LENGTH)
+        await dynamo_api.register(endpoint, model_dir, model["name"], rc, CONTEXT_LENGTH)
         gen = make_generate(model["name"], scripts_dir, tokenizer, token_bytes)
         serving.append(asyncio.ensure_future(endpoint.serve_endpoint(gen)))
     log.info("serving %d model(s)", len(serving))
