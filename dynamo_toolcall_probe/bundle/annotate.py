@@ -9,6 +9,7 @@ Pure: a `TokenView` and plain facts in, template items out.
 from __future__ import annotations
 
 import bisect
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -115,7 +116,8 @@ def token_items(view: TokenView, raw_text: str, markers: list[tuple[int, int, st
         items.append(item)
         if tok.run is not None and view.runs[tok.run].last == tok.index:
             run = view.runs[tok.run]
-            items.append({"kind": "exact", "first": run.first, "last": run.last, "text": run.exact})
+            items.append({"kind": "exact", "first": run.first, "last": run.last,
+                          "text": None if run.exact is None else json.dumps(run.exact, ensure_ascii=False)})
     _flush(items, plain)
     return items
 
