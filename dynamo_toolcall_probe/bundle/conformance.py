@@ -145,7 +145,7 @@ def batch_fixture(diagnosis, request: dict[str, Any] | None, metadata: dict[str,
     observed_calls = [{"name": c.name, "arguments": c.arguments if c.arguments is not None
                        else c.arguments_text} for c in observed.tool_calls]
     case: dict[str, Any] = {
-        "description": _description(diagnosis, family),
+        "description": _description(diagnosis, family, impl),
         "ref": "dynamo-toolcall-probe bundle" + (f", request {metadata['request_id']}"
                                                  if metadata.get("request_id") else ""),
         "model_text": diagnosis.raw.text,
@@ -156,19 +156,21 @@ def batch_fixture(diagnosis, request: dict[str, Any] | None, metadata: dict[str,
                                 "normal_text": observed.content or "",
                                 "finish_reason": observed.finish_reason}},
     }
-    if not diagnosis.raw.exact:
-        case["unavailable"] = {impl.key: "the raw output is not byte-exact (" + "; ".join(
-            diagnosis.raw.notes) + "): model_text may differ from what the engine produced"}
+    if not diagnosis.raw.exact:  # the pair (model_text, expected) still holds; say where it came from
+        case["description"] += ("; model_text is NOT byte-exact (" + "; ".join(diagnosis.raw.notes)
+                                + "), it may differ from what the engine produced")
     doc = {"family": family, "model_label": str((request or {}).get("model", "unknown")),
            "mode": "batch", "captured_with": {impl.key: impl.version}, "cases": {CASE_BATCH: case}}
     return _header(diagnosis, impl, "batch", family) + _yaml(doc)
 
 
-def _description(diagnosis, family: str) -> str:
+def _description(diagnosis, family: str, impl: Implementation) -> str:
     parser = diagnosis.configured_parser
     text = f"Reported case: parser {parser or 'unknown'} on {family}-format model text"
     if parser and parser != family:
         text += f" (observed with parser {parser}, not this family's parser)"
+    if not impl.known:
+        text += f"; parser generation not recorded: filed under {impl.key}"
     return text
 
 
@@ -195,22 +197,22 @@ def stream_fixture(diagnosis, request: dict[str, Any] | None, metadata: dict[str
         first += len(chunk.entries)
         if not (toks or chunk.deltas or chunk.content or chunk.finish_reason):
             continue
-        chunks.append(_chunk(chunk, toks, view, text, calls, impl.key))
-    case: dict[str, Any] = {"description": _description(diagnosis, family) + " (streamed)",
+        chunks.append(_chunk(chunk, toks, view, text, calls, impl.key, strict=same))
+    case: dict[str, Any] = {"description": _description(diagnosis, family, impl) + " (streamed)",
                             "ref": "dynamo-toolcall-probe bundle, response.stream.txt",
                             "tools": _tools(request), "chunks": chunks}
-    if not view.aligned or not exact:
+    if not same:
+        case["unavailable"] = {impl.key: "the stream sampled other tokens than the non-streaming "
+                               "response: no strict expectation is derived for its chunks"}
+    elif not view.aligned or not exact:
         case["unavailable"] = {impl.key: "the streamed chunks' model text is not byte-exact "
                                "(split multi-byte characters without a tokenizer)"}
-    if not same:
-        case["description"] += ("; the stream sampled a different output than the non-streaming "
-                                "response, so no strict expectation is derived for its chunks")
     doc = {"family": family, "model_label": str((request or {}).get("model", "unknown")),
            "mode": "streamv2", "captured_with": {impl.key: impl.version}, "cases": {CASE_STREAM: case}}
     return _header(diagnosis, impl, "streamv2", family) + _yaml(doc)
 
 
-def _chunk(chunk, toks, view, text: str, calls, key: str) -> dict[str, Any]:
+def _chunk(chunk, toks, view, text: str, calls, key: str, strict: bool) -> dict[str, Any]:
     """One fixture chunk. Its text: its tokens' share of the raw output (a lossy run that ends in a
     later chunk goes there). Strict expectation: a call is emitted whole in the chunk where its
     region ends (the v1 jail's order); the text outside calls passes through as it arrives."""
@@ -233,10 +235,12 @@ def _chunk(chunk, toks, view, text: str, calls, key: str) -> dict[str, Any]:
     deltas = [_FlowMap({"index": n, "id": True, "name": c.name,
                      "arguments": json.dumps(c.arguments, ensure_ascii=False, separators=(",", ":"))})
               for n, c in enumerate(calls) if piece[0] < c.span[1] <= piece[1]]
-    out["expected"] = {key: deltas}
-    outside = "".join(text[i] for i in range(*piece) if not any(s <= i < e for s, e in (c.span for c in calls)))
-    if outside:
-        out["normal_text"] = {key: outside}
+    if strict:
+        out["expected"] = {key: deltas}
+        outside = "".join(text[i] for i in range(*piece)
+                          if not any(s <= i < e for s, e in (c.span for c in calls)))
+        if outside:
+            out["normal_text"] = {key: outside}
     out["observed"] = {key: [_FlowMap(d) for d in chunk.deltas]}
     if chunk.content:
         out["observed_normal_text"] = {key: chunk.content}
