@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,8 +79,12 @@ def cut_points(raw_text: str, calls: list[Any], observed: dict[str, Any]) -> lis
     return sorted(cuts, key=lambda c: c.offset)
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\r]")  # would not survive HTML as they are
+
+
 def _u16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    """Length in UTF-16 units, as the report's script counts (astral characters count 2)."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
 
 
 def _title(tok: Token, extra: list[str]) -> str:
@@ -113,7 +118,7 @@ def token_items(view: TokenView, raw_text: str, markers: list[tuple[int, int, st
             plain.append(item)
             continue
         _flush(items, plain)
-        items.append(item)
+        items.append(_visible(item))
         if tok.run is not None and view.runs[tok.run].last == tok.index:
             run = view.runs[tok.run]
             items.append({"kind": "exact", "first": run.first, "last": run.last,
@@ -154,7 +159,8 @@ def _token_item(tok: Token, raw_text: str, markers, calls, call_spans,
         extra.append("lossy: the frontend's bytes for this token are not its real bytes")
     level = 0
     if tok.logprob is not None:
-        level = sum(1 for step in LOW_P if math.exp(min(tok.logprob, 0.0)) < step)
+        p = math.exp(min(tok.logprob, 0.0))
+        level = 3 if p < LOW_P[2] else 2 if p < LOW_P[1] else 1 if p < LOW_P[0] else 0
         if level:
             classes.append(f"p{level}")
     if cut_labels:
@@ -163,10 +169,11 @@ def _token_item(tok: Token, raw_text: str, markers, calls, call_spans,
         classes.append("nl")
     starts_call = call is not None and calls[call].span[0] >= tok.start
     base = [c for c in classes if c not in ("p1", "p2", "p3", "nl")]
-    folding_ok = (set(base) <= {"t", "c", "cx"} and placed and 0 < _u16(text) <= FOLD_MAX_LEN
-                  and all(ch >= " " or ch in "\n\t" for ch in text) and not starts_call)
+    width = _u16(text)
+    folding_ok = (set(base) <= {"t", "c", "cx"} and placed and 0 < width <= FOLD_MAX_LEN
+                  and not _CONTROL.search(text) and not starts_call)
     return {"kind": "tok", "index": tok.index, "text": text, "cls": " ".join(classes),
-            "base": " ".join(base), "level": level, "title": _title(tok, extra), "call": call,
+            "base": " ".join(base), "level": level, "width": width, "title": (tok, extra), "call": call,
             "call_start": call if starts_call else None,
             "anchor": bool(cut_labels) or tok.run is not None, "plain": folding_ok}
 
@@ -178,16 +185,22 @@ def _overlapping(spans: list[tuple], tok: Token) -> int | None:
     return i if i >= 0 and spans[i][0] < end and tok.start < spans[i][1] else None
 
 
+def _visible(item: dict[str, Any]) -> dict[str, Any]:
+    """A token item that is shown: its hover title is built now (folded ones never need it)."""
+    item["title"] = _title(*item["title"])
+    return item
+
+
 def _flush(items: list[dict[str, Any]], plain: list[dict[str, Any]]) -> None:
     """Emit a run of plain tokens: short runs as they are, long ones folded in the middle."""
     if len(plain) < 2 * FOLD_CONTEXT + FOLD_MIN:
-        items.extend(plain)
+        items.extend(_visible(t) for t in plain)
     else:
         hidden = plain[FOLD_CONTEXT:-FOLD_CONTEXT]
-        items.extend(plain[:FOLD_CONTEXT])
+        items.extend(_visible(t) for t in plain[:FOLD_CONTEXT])
         items.append({"kind": "fold", "first": hidden[0]["index"], "last": hidden[-1]["index"],
                       "count": len(hidden), "text": "".join(t["text"] for t in hidden),
-                      "codes": "".join(CODES[4 * _u16(t["text"]) + t["level"]] for t in hidden),
+                      "codes": "".join(CODES[4 * t["width"] + t["level"]] for t in hidden),
                       "cls": hidden[0]["base"], "shaded": sum(1 for t in hidden if t["level"] >= 2)})
-        items.extend(plain[-FOLD_CONTEXT:])
+        items.extend(_visible(t) for t in plain[-FOLD_CONTEXT:])
     plain.clear()

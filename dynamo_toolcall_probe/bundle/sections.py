@@ -97,10 +97,12 @@ def engine_rows(engine_ids: list[int], entries: list[dict[str, Any]] | None,
                 decode_one, engine_view: dict[str, Any] | None) -> dict[str, Any]:
     """Engine tokens next to the frontend's logprobs entries, aligned by token id (or text)."""
     entries = entries or []
-    ids_known = entries and all(isinstance(e.get("token_id"), int) for e in entries)
+    ids_known = bool(entries) and all(isinstance(e.get("token_id"), int) for e in entries)
     text = (lambda i: decode_one(i)) if decode_one else (lambda i: None)
-    engine_keys = engine_ids if ids_known or decode_one is None else [text(i) for i in engine_ids]
-    front_keys = [e.get("token_id") if ids_known else e.get("token") for e in entries]
+    # Each side's token as (id, text alone); a blanked special token differs in its text.
+    engine_keys = [(i if ids_known else None, text(i)) for i in engine_ids]
+    front_keys = [(e.get("token_id") if ids_known else None,
+                   e.get("token") if decode_one else None) for e in entries]
     rows: list[dict[str, Any]] = []
     matcher = SequenceMatcher(None, engine_keys, front_keys, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
@@ -122,7 +124,8 @@ def engine_rows(engine_ids: list[int], entries: list[dict[str, Any]] | None,
     view = engine_view or {}
     return {"rows": rows, "engine_count": len(engine_ids), "frontend_count": len(entries),
             "summary": view.get("summary"), "differences": view.get("differences") or [],
-            "by": "token id" if ids_known or decode_one is None else "token text"}
+            "by": " and ".join(k for k, on in (("token id", ids_known), ("text", decode_one)) if on)
+                  or "nothing (no token ids, no tokenizer)"}
 
 
 def replay_rows(replay: list[dict[str, Any]], expected: list[dict[str, Any]],

@@ -59,9 +59,12 @@ class TokenView:
 
 def _entry_data(entry: dict[str, Any]) -> bytes | None:
     data = entry.get("bytes")
-    if isinstance(data, list) and all(isinstance(b, int) and 0 <= b < 256 for b in data):
-        return bytes(data)
-    return None
+    if not isinstance(data, list):
+        return None
+    try:
+        return bytes(data)  # checks every item is an int in 0..255
+    except (TypeError, ValueError):
+        return None
 
 
 def from_logprobs(entries: list[dict[str, Any]], raw_text: str, exact: bool) -> TokenView:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 
 import pytest
 import yaml
@@ -82,3 +83,25 @@ def test_streaming_only_loss_is_highlighted_in_the_report(stack, tmp_path):
     chunks = doc["cases"][CASE_STREAM]["chunks"]
     assert not [d for c in chunks for d in c["observed"]["dynamo_v1"]]  # no call came back streamed
     assert [d["name"] for c in chunks for d in c["expected"]["dynamo_v1"]] == ["get_weather"]
+
+
+def test_engine_tokens_from_the_hook_are_the_token_view(tmp_path):
+    """probe-launch with the worker hook: the raw output is the engine's tokens, so the token view
+    has one element per engine token, and the blanked end-of-turn token is shown as different."""
+    from dynamo_toolcall_probe.launch.run import LaunchOptions, run_launch
+    from dynamo_toolcall_probe.launch.spec import LaunchRequest
+
+    text = get_spec("hermes").render([("get_weather", {"location": "Paris"})]) + "<|im_end|>"
+    out = tmp_path / "bundle"
+    run_launch(LaunchRequest(backend="replay", parser="hermes", hook=True),
+               LaunchOptions(out=str(out), quiet=True, replay=False,
+                             replay_script={"text": text, "chunk_size": 2, "finish_reason": "stop"}))
+    diagnosis = json.loads((out / "diagnosis.json").read_text())
+    assert diagnosis["raw_source"] == "worker_token_ids"
+    html = (out / "report.html").read_text()
+    page = scan(html)
+    assert len(page.tokens) == diagnosis["engine_view"]["engine_token_count"]
+    assert page.tokens[-1].text == "<|im_end|>"
+    assert "Engine tokens vs frontend logprobs" in html
+    diff_rows = re.findall(r'<td class="diff">(#\d+ id \d+ [^<]*)</td><td class="diff">([^<]*)</td>', html)
+    assert any("&lt;|im_end|&gt;" in engine for engine, _ in diff_rows), diff_rows
