@@ -19,7 +19,7 @@ import pytest
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--force-device-scale-factor=1"]
+         "--hide-scrollbars", "--force-device-scale-factor=1", "--disable-dev-shm-usage"]
 
 
 def chromium() -> str:
