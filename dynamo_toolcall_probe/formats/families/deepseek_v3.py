@@ -33,6 +33,11 @@ class DeepSeekV3(JsonBodyInvoke):
     start_markers = (CALLS_BEGIN,)
     end_marker = CALLS_END
     leak_markers = (CALLS_BEGIN, CALLS_END, CALL_BEGIN, CALL_END, SEP)
+    stop_tokens = ("<｜end▁of▁sentence｜>",)
+    impossible_scenarios = {
+        "stop_token_end": "`<｜tool▁calls▁end｜>` is not a stop token (<｜end▁of▁sentence｜> follows it)",
+    }
+    invoke_value_at = re.compile(r"\s*(?:```(?:json)?\s*)?")  # the JSON starts inside the fence
 
     def json_text(self, text: str, lo: int, hi: int, call: Call) -> tuple[int, int]:
         fenced = _FENCE.match(text, lo, hi)

@@ -23,6 +23,10 @@ class DeepSeekV31(JsonBodyInvoke):
     start_markers = (CALLS_BEGIN,)
     end_marker = CALLS_END
     leak_markers = (CALLS_BEGIN, CALLS_END, CALL_BEGIN, CALL_END, SEP)
+    stop_tokens = ("<｜end▁of▁sentence｜>",)
+    impossible_scenarios = {
+        "stop_token_end": "`<｜tool▁calls▁end｜>` is not a stop token (<｜end▁of▁sentence｜> follows it)",
+    }
 
     def render(self, calls: list[tuple[str, dict[str, Any]]]) -> str:
         body = "".join(f"{CALL_BEGIN}{n}{SEP}{json.dumps(a, ensure_ascii=False)}{CALL_END}"

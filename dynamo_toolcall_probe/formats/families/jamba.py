@@ -9,11 +9,17 @@ class Jamba(WrappedJsonList):
         <tool_calls>[{"name": "get_weather", "arguments": {"location": "Paris"}}]</tool_calls>
 
     Plural `<tool_calls>`, unlike hermes' per-call `<tool_call>`; one JSON list for all calls.
+    `</tool_calls>` is written by the model inside its message (the Jamba 1.5 chat template renders
+    it before the end-of-message token), so it is not a stop token.
     """
 
     family = "jamba"
     start_markers = ("<tool_calls>",)
     end_marker = "</tool_calls>"
+    impossible_scenarios = {
+        "stop_token_end": "`</tool_calls>` is message text (the chat template writes it before the "
+                          "end of the message), not a stop token",
+    }
 
 
 SPEC = Jamba()

@@ -7,8 +7,9 @@
     </invoke>
     </minimax:tool_call>
 
-One block may hold several invokes. Values are typed by the tool's schema in Dynamo; without it
-we decode JSON where the value is JSON, else keep the string ("3" -> 3, "Paris" -> "Paris").
+One block may hold several invokes. Values are typed by the tool's JSON Schema like qwen3_coder's
+(`formats.values.xml_value`, observed on 1.6.1 with the same typed tool). The turn ends with the
+EOS token `[e~[` (MiniMax-M2 generation_config), after `</minimax:tool_call>`.
 
 Verified on the real ai-dynamo 1.6.1 frontend (scripted worker): the block above parses to
 `{"location":"Paris","days":3}`; the M3 namespace format is NOT read by this parser. Dynamo also
@@ -40,6 +41,12 @@ class MiniMaxM2(InvokeXml):
     start_markers = (block_start,)
     end_marker = block_end
     leak_markers = (block_start, block_end, "<invoke name=", "</invoke>", "</parameter>")
+    value_typing = "xml"
+    stop_tokens = ("[e~[",)
+    impossible_scenarios = {
+        **InvokeXml.impossible_scenarios,
+        "stop_token_end": "`</minimax:tool_call>` is not a stop token (the EOS `[e~[` follows it)",
+    }
 
 
 SPEC = MiniMaxM2()

@@ -7,7 +7,8 @@
 
 Unlike M2, every tag is preceded by the namespace token `]<]minimax[>[` and a parameter's name is
 its tag name. A value may itself hold namespaced tags (objects; `<item>` children make a list).
-Dynamo types scalars with the tool's schema; without it we decode JSON where the value is JSON.
+Scalars are typed by the tool's JSON Schema (`formats.values.glm_value`; observed on 1.6.1: typed
+values as glm47, an untyped value stays the text as written, JSON-looking or not).
 
 Verified on the real 1.6.1 frontend (all four names parse the block above; the M2
 `<minimax:tool_call>` format is left as content). A non-streaming response still recovers a call
@@ -20,7 +21,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..shapes_xml import InvokeXml, json_or_string
+from ..shapes_xml import InvokeXml
+from ..values import glm_value, guess
 
 NS = "]<]minimax[>["
 _TAG = re.compile(r"<(/?)([^\s<>/]+)>")
@@ -53,7 +55,7 @@ def _nested(raw: str) -> Any:
 
 def _value(children: list[tuple[str, Any]], texts: list[str]) -> Any:
     if not children:
-        return json_or_string("".join(texts))
+        return guess("".join(texts))
     if all(tag == "item" for tag, _ in children):
         return [v for _, v in children]
     out: dict[str, Any] = {}
@@ -80,9 +82,17 @@ class MiniMaxM3(InvokeXml):
     start_markers = (block_start,)
     end_marker = block_end
     leak_markers = (NS,)
+    value_typing = "m3"
+    reasoning_markers = ("<mm:think>", "</mm:think>")
+    impossible_scenarios = {
+        **InvokeXml.impossible_scenarios,
+        "stop_token_end": "`]<]minimax[>[</tool_call>` is written by the model, not a stop token",
+    }
 
-    def decode_value(self, raw: str, match: re.Match[str]) -> tuple[Any, str | None]:
-        return (_nested(raw) if NS in raw else json_or_string(raw)), None
+    def type_value(self, raw: str, schema: dict[str, Any] | None, schema_known: bool) -> Any:
+        if NS in raw:  # nested tags: an object or a list, whatever the schema says
+            return _nested(raw)
+        return glm_value(raw, schema, schema_known, untyped_json=False)
 
     def render(self, calls: list[tuple[str, dict[str, Any]]]) -> str:
         invokes = "\n".join(self.render_call(n, a) for n, a in calls)

@@ -9,12 +9,15 @@ class Phi4(WrappedJsonList):
         functools[{"name": "get_weather", "arguments": {"location": "Paris"}}]
 
     `functools` is a plain word, not a special token, so it can also appear in ordinary prose;
-    only `functools` followed by a JSON list or object counts as a call. No end marker.
+    only `functools` followed by a JSON list or object counts as a call. No end marker: the list
+    closes itself and the turn ends with a stop token (Phi-4-mini-instruct generation_config
+    `eos_token_id` = `<|end|>` 200020, `<|endoftext|>` 199999), never in the text.
     """
 
     family = "phi4"
     start_markers = ("functools",)
     end_marker = ""
+    stop_token_ends = ("<|end|>", "<|endoftext|>")
 
 
 SPEC = Phi4()
