@@ -163,6 +163,11 @@ class FormatSpec:
     def markers(self) -> tuple[str, ...]:
         return self.leak_markers or tuple(m for m in (*self.start_markers, self.end_marker) if m)
 
+    def closers(self) -> tuple[str, ...]:
+        """Every text that closes a call or its wrapper, innermost last as `render` writes them:
+        scenarios strip them to leave a call unclosed, and put them inside a string argument."""
+        return tuple(m for m in (self.end_marker, *self.stop_token_ends) if m)
+
 
 # ---- the region splitter --------------------------------------------------------------------
 
@@ -351,6 +356,9 @@ def _after_value(text: str, hi: int, opener: re.Match[str], value_start: int, va
                  stops: _Finder, end_required: bool) -> Region:
     hit = stops.next(value_end)
     value = (value_start, value_end)
-    if hit is not None and hit[0] == "end" and (end_required or not text[value_end:hit[1].start()].strip()):
+    adjacent = hit is not None and not text[value_end:hit[1].start()].strip()
+    if hit is not None and hit[0] == "end" and (end_required or adjacent):
         return _finish(text, hi, opener, hit[1].start(), hit[1].end(), "end", hit[1].group(0), value)
-    return _finish(text, hi, opener, value_end, value_end, "value", None, value)
+    # the value closed; what follows is the next call (or a foreign message) or other text
+    return _finish(text, hi, opener, value_end, value_end, hit[0] if hit and adjacent else "value",
+                   None, value)

@@ -11,13 +11,15 @@ from .base import (INVALID_JSON, JSON, MALFORMED, MISSING_END_MARKER, MISSING_NA
                    CallCandidate, FormatSpec, Problem, Region)
 
 
-def decode_json_object(text: str, offset: int) -> tuple[Any, Problem | None]:
-    """Decode `text` as one JSON value; on failure say whether it is broken or just cut short."""
+def decode_json_object(text: str, offset: int, at_eof: bool = True) -> tuple[Any, Problem | None]:
+    """Decode `text` as one JSON value; on failure say whether it is broken or just cut short
+    (cut short only counts at the end of the output: JSON left open before the next call or a
+    marker is broken, not truncated)."""
     stripped = text.strip()
     try:
         return json.loads(stripped), None
     except json.JSONDecodeError as exc:
-        kind = TRUNCATED if looks_truncated(stripped) else INVALID_JSON
+        kind = TRUNCATED if at_eof and looks_truncated(stripped) else INVALID_JSON
         where = offset + (len(text) - len(text.lstrip())) + exc.pos
         return None, Problem(kind, f"{'truncated' if kind == TRUNCATED else 'invalid'} JSON: {exc.msg} "
                                    f"at char {exc.pos}", (where, offset + len(text)))
@@ -111,7 +113,7 @@ def json_call(spec: FormatSpec, text: str, region: Region, lo: int, hi: int,
     """A candidate from a region whose text[lo:hi] is one `{"name", "arguments"}` object."""
     span = (region.start, region.end)
     payload = text[lo:hi]
-    obj, problem = decode_json_object(payload, lo)
+    obj, problem = decode_json_object(payload, lo, region.at_eof)
     if problem:
         cand = CallCandidate(partial_name(payload), None, payload.strip(), span, [problem])
     else:

@@ -75,7 +75,7 @@ class WrappedJsonList(FormatSpec):
         assert region.value_start is not None
         lo, hi = region.value_start, region.body_end
         span = (region.start, region.end)
-        obj, problem = decode_json_object(text[lo:hi], lo)
+        obj, problem = decode_json_object(text[lo:hi], lo, region.at_eof)
         if problem:
             cands = [CallCandidate(partial_name(text[lo:hi]), None, text[lo:hi].strip(), span, [problem])]
         else:
@@ -87,6 +87,10 @@ class WrappedJsonList(FormatSpec):
             cands[-1].problems += extra
             cands[-1].ended_at_eof = at_eof
         return cands
+
+    def closers(self) -> tuple[str, ...]:
+        # without an end marker a call is closed by its JSON value's last bracket
+        return super().closers() + (() if self.end_marker else ("]", "}"))
 
     def render(self, calls: list[tuple[str, dict[str, Any]]]) -> str:
         key = self.arg_keys[0]

@@ -88,10 +88,16 @@ class InvokeXml(FormatSpec):
     render_block: ClassVar[str] = "{start}\n{invokes}\n{end}"
     render_joiner: ClassVar[str] = "\n"
     render_block_per_call: ClassVar[bool] = False
+    #: texts besides block_end / invoke_close that close a block as render() writes it (trailers)
+    extra_closers: ClassVar[tuple[str, ...]] = ()
     impossible_scenarios: ClassVar[dict[str, str]] = {
         "end_marker_in_string": "parameter values are raw text between tags, not quoted strings: an "
                                 "end marker inside one ends the call (Dynamo's parser cuts there too)",
     }
+
+    def closers(self) -> tuple[str, ...]:
+        inner = (self.invoke_close,) if isinstance(self.invoke_close, str) else ()
+        return (*self.extra_closers, self.block_end, *inner)
 
     # ---- hooks --------------------------------------------------------------------------------
 
@@ -252,7 +258,7 @@ class JsonBodyInvoke(InvokeXml):
 
     def parse_body(self, text: str, lo: int, hi: int, call: Call, at_eof: bool) -> None:
         lo, hi = self.json_text(text, lo, hi, call)
-        obj, problem = decode_json_object(text[lo:hi], lo)
+        obj, problem = decode_json_object(text[lo:hi], lo, at_eof)
         if problem:
             call.problems.append(problem)
             call.undecodable = True

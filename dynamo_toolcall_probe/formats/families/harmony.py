@@ -78,7 +78,7 @@ class Harmony(FormatSpec):
                 problems.append(Problem(MISSING_NAME, "recipient has no tool name", span))
             lo = region.value_start if region.value_start is not None else region.body_start
             payload = text[lo:region.body_end]
-            args, problem = decode_json_object(payload, lo)
+            args, problem = decode_json_object(payload, lo, region.at_eof)
             if problem:
                 problems.append(problem)
                 args = None

@@ -50,7 +50,7 @@ class Inkling(FormatSpec):
     def _call(self, text: str, lo: int, hi: int, region: Region) -> CallCandidate:
         span = (region.start, region.end)
         payload = text[lo:hi]
-        obj, problem = decode_json_object(payload, lo)
+        obj, problem = decode_json_object(payload, lo, region.at_eof)
         problems: list[Problem] = [problem] if problem else []
         name: Any = partial_name(payload) if problem else None
         args: Any = None

@@ -54,6 +54,7 @@ class KimiK3(InvokeXml):
     leak_markers = ("<|open|>", "<|close|>", "<|sep|>", "<|end_of_msg|>")
     stop_tokens = ("<|end_of_msg|>",)
     reasoning_markers = ("<|open|>think<|sep|>", "<|close|>think<|sep|>")
+    extra_closers = ("<|close|>message<|sep|>", "<|close|>call<|sep|>")
     impossible_scenarios = {
         **InvokeXml.impossible_scenarios,
         "stop_token_end": "`<|close|>tools<|sep|>` is written by the model; the message then ends "

@@ -59,7 +59,7 @@ class Mistral(WrappedJsonList):
         if not name:
             return super().region_calls(text, region)  # v3: a list (or one object) of calls
         payload = text[region.value_start:region.body_end]
-        obj, problem = decode_json_object(payload, region.value_start)
+        obj, problem = decode_json_object(payload, region.value_start, region.at_eof)
         problems = [problem] if problem else []
         if not problem and not isinstance(obj, dict):
             problems.append(Problem(MALFORMED, "arguments are not a JSON object", span))

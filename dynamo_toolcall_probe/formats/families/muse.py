@@ -45,6 +45,7 @@ class Muse(InvokeXml):
                     "<|eom|>", "<|start|>")
     stop_tokens = ("<|eot|>", "<|end_of_text|>")
     reasoning_markers = (" to=self<|message|>", "<|eom|>")
+    extra_closers = ("<|eom|>",)
     impossible_scenarios = {
         **InvokeXml.impossible_scenarios,
         "stop_token_end": "`</atem:function_calls>` closes the block in the text; the message's "

@@ -57,6 +57,9 @@ class Pythonic(FormatSpec):
     stop_token_ends = ("<|eot_id|>", "<|eom_id|>", "<|eot|>", "<|eom|>")
     leak_markers = (WRAP_START, WRAP_END)
 
+    def closers(self) -> tuple[str, ...]:
+        return (WRAP_END, "]", ")")
+
     def scan(self, text: str) -> list[CallCandidate]:
         out: list[CallCandidate] = []
         for region in split_regions(text, [_OPEN], [WRAP_END, *self.stop_token_ends],
