@@ -58,6 +58,8 @@ class WrappedJsonList(FormatSpec):
     bare_json_allowed: ClassVar[bool] = False
     #: end markers the format may write but need not (mistral `[/TOOL_CALLS]`)
     optional_end_markers: ClassVar[tuple[str, ...]] = ()
+    #: what may join further JSON calls onto a region (Llama 3.2's `{...}; {...}`)
+    call_separator: ClassVar[re.Pattern[str] | None] = None
 
     def regions(self, text: str) -> list[Region]:
         ends = (self.end_marker, *self.optional_end_markers, *self.stop_token_ends)
@@ -66,7 +68,19 @@ class WrappedJsonList(FormatSpec):
         if not found and self.bare_json_allowed and text.lstrip().startswith(("{", "[")):
             found = split_regions(text, [_BARE_JSON], ends, syntax=JSON,
                                   end_required=bool(self.end_marker))[:1]
-        return [r for r in found if r.value_start is not None]
+        out = []
+        for region in found:
+            while region.value_start is not None:
+                out.append(region)
+                sep = self.call_separator.match(text, region.end) if self.call_separator else None
+                if sep is None or not region.value_closed:
+                    break
+                more = split_regions(text, [self.call_separator], ends, lo=sep.start(), syntax=JSON,
+                                     end_required=bool(self.end_marker))
+                if not more or more[0].start != sep.start():
+                    break
+                region = more[0]
+        return out
 
     def scan(self, text: str) -> list[CallCandidate]:
         return [c for region in self.regions(text) for c in self.region_calls(text, region)]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from ..shapes import WrappedJsonList
 
 
@@ -9,7 +11,9 @@ class Llama3Json(WrappedJsonList):
         <|python_tag|>{"name": "get_weather", "parameters": {"location": "Paris"}}
 
     or the same object with no `<|python_tag|>` at the very start of the output. Llama names the
-    arguments `parameters`; `arguments` is accepted too.
+    arguments `parameters`; `arguments` is accepted too. Llama 3.2 writes several calls as JSON
+    objects joined by `;` (SGLang test/srt/function_call/test_llama32_detector.py
+    `test_multiple_json_objects`: `<|python_tag|>{...};{...}`).
 
     No end marker in the text: the call ends with a stop token, `<|eom_id|>` (after
     `<|python_tag|>`, "waiting for a tool result") or `<|eot_id|>` (Llama 3.1 generation_config
@@ -25,6 +29,7 @@ class Llama3Json(WrappedJsonList):
     stop_tokens = ("<|end_of_text|>",)
     arg_keys = ("parameters", "arguments")
     bare_json_allowed = True
+    call_separator = re.compile(r"\s*;\s*(?=[\[{])")
 
 
 SPEC = Llama3Json()
