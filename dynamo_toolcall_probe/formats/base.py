@@ -185,8 +185,17 @@ class ValueSyntax:
     closes: str
 
     def token_re(self) -> re.Pattern[str]:
-        parts = ([re.escape(self.escape) + r"."] if self.escape else [])
-        parts += [re.escape(q) for q in self.quotes]
+        """Whole strings (so the walk skips their insides in C), a lone quote (a string that never
+        closes), and brackets."""
+        parts = []
+        for q in self.quotes:
+            qe = re.escape(q)
+            if self.escape:  # single-character quotes with backslash escapes (JSON, Python)
+                other = "[^" + re.escape(q + self.escape) + "]*"
+                parts.append(f"{qe}{other}(?:{re.escape(self.escape)}.{other})*{qe}")
+            else:
+                parts.append(f"{qe}.*?{qe}")
+            parts.append(qe)
         parts.append("[" + re.escape(self.opens + self.closes) + "]")
         return re.compile("|".join(parts), re.S)
 
@@ -256,7 +265,8 @@ class _Finder:
 def split_regions(text: str, starts: Sequence[Marker], ends: Sequence[Marker] = (), *,
                   lo: int = 0, hi: int | None = None, cuts: Sequence[Marker] = (),
                   syntax: ValueSyntax | None = None, value_at: Marker = re.compile(r"\s*"),
-                  end_required: bool = True, every_value: bool = False) -> list[Region]:
+                  end_required: bool = True, every_value: bool = False,
+                  opener_opens_value: bool = False) -> list[Region]:
     """Every region of `text[lo:hi]` that opens with one of `starts`.
 
     A region ends at the first of: one of `ends` (closed), the next start marker (an unclosed
@@ -266,7 +276,9 @@ def split_regions(text: str, starts: Sequence[Marker], ends: Sequence[Marker] = 
     the region, and once the value closes the region ends there unless an end marker follows
     (after anything, when `end_required`; after whitespace only, when the format may omit it).
     With `every_value`, the body holds several such values (a block of calls with JSON bodies):
-    strings inside any of them are skipped and the region does not end with a value.
+    strings inside any of them are skipped and the region does not end with a value. With
+    `opener_opens_value`, the start marker's last character is the value's opening bracket
+    (pythonic `[name(`): a literal first character keeps the search fast.
     """
     hi = len(text) if hi is None else hi
     tokens = syntax.token_re() if syntax else None
@@ -283,6 +295,8 @@ def split_regions(text: str, starts: Sequence[Marker], ends: Sequence[Marker] = 
         value_start = None
         if syntax is not None and every_value:
             value_start = body
+        elif syntax is not None and opener_opens_value:
+            value_start = body - 1
         elif syntax is not None and (v := at.match(text, body, hi)) and v.end() < hi \
                 and text[v.end()] in syntax.opens:
             value_start = v.end()
@@ -305,51 +319,47 @@ def _plain_region(text: str, hi: int, opener: re.Match[str], body: int, stops: _
     hit = stops.next(body)
     if hit is None:
         return _finish(text, hi, opener, hi, hi, "eof")
-    kind, m = hit
-    if kind == "end":
-        return _finish(text, hi, opener, m.start(), m.end(), "end", m.group(0))
-    return _finish(text, hi, opener, m.start(), m.start(), kind)
+    return _stopped(text, hi, opener, hit, (None, None))
 
 
 def _value_region(text: str, hi: int, opener: re.Match[str], value_start: int, syntax: ValueSyntax,
                   tokens: re.Pattern[str], stops: _Finder, end_required: bool,
                   every_value: bool) -> Region:
-    depth, quote = 0, ""
+    depth, pos = 0, value_start
     value = (None, None) if every_value else (value_start, None)
-    hit = stops.next(value_start)
-    for tok in tokens.finditer(text, value_start, hi):
+    hit = stops.next(max(value_start, opener.end()))  # no marker starts inside the opener
+    while (tok := tokens.search(text, pos, hi)) is not None:
+        if hit is not None and hit[1].start() <= tok.start():
+            return _stopped(text, hi, opener, hit, value)  # a marker outside strings: broken value
         t = tok.group(0)
-        # A marker before this token, outside a string, ends the region (the value is broken).
-        while hit is not None and hit[1].start() <= tok.start():
-            if quote:
-                hit = stops.next(hit[1].start() + 1)
-                continue
-            kind, m = hit
-            if kind == "end":
-                return _finish(text, hi, opener, m.start(), m.end(), "end", m.group(0), value)
-            return _finish(text, hi, opener, m.start(), m.start(), kind, None, value)
-        if syntax.escape and t.startswith(syntax.escape) and len(t) > 1:
-            if quote:
-                continue  # an escaped character inside a string
-            t = t[1:]  # a stray backslash outside strings escapes nothing
-        if quote:
-            if t == quote:
-                quote = ""
-        elif t in syntax.quotes:
-            quote = t if depth > 0 else ""  # text between values is not quoted
+        quote = next((q for q in syntax.quotes if t.startswith(q)), None)
+        if quote is not None and depth == 0:
+            pos = tok.start() + len(quote)  # text between values is not quoted
+            continue
+        if quote is not None and (len(t) < 2 * len(quote) or not t.endswith(quote)):
+            return _finish(text, hi, opener, hi, hi, "eof", None, value)  # the string never closes
+        pos = tok.end()
+        if quote is not None:
+            if hit is not None and hit[1].start() < pos:
+                hit = stops.next(pos)  # markers inside the string are text
         elif t in syntax.opens:
             depth += 1
-        elif t in syntax.closes:
+        else:
             depth -= 1
             if depth <= 0 and not every_value:
                 return _after_value(text, hi, opener, value_start, tok.end(), stops, end_required)
             depth = max(depth, 0)
-    if hit is not None and not quote:
-        kind, m = hit
-        if kind == "end":
-            return _finish(text, hi, opener, m.start(), m.end(), "end", m.group(0), value)
-        return _finish(text, hi, opener, m.start(), m.start(), kind, None, value)
+    if hit is not None:
+        return _stopped(text, hi, opener, hit, value)
     return _finish(text, hi, opener, hi, hi, "eof", None, value)
+
+
+def _stopped(text: str, hi: int, opener: re.Match[str], hit: tuple[str, re.Match[str]],
+             value: tuple[int | None, int | None]) -> Region:
+    kind, m = hit
+    if kind == "end":
+        return _finish(text, hi, opener, m.start(), m.end(), "end", m.group(0), value)
+    return _finish(text, hi, opener, m.start(), m.start(), kind, None, value)
 
 
 def _after_value(text: str, hi: int, opener: re.Match[str], value_start: int, value_end: int,

@@ -37,18 +37,16 @@ def partial_name(payload: str) -> str | None:
 
 def looks_truncated(text: str) -> bool:
     """JSON that only lacks its end: open strings, objects or arrays at EOF."""
-    depth, in_str = 0, False
+    depth = 0
     for tok in _TOKENS.finditer(text):
         t = tok.group(0)
-        if in_str:
-            in_str = t != '"'
-        elif t == '"':
-            in_str = True
-        elif t in "{[":
+        if t == '"':
+            return True  # a string that never closes
+        if t in "{[":
             depth += 1
         elif t in "}]":
             depth -= 1
-    return in_str or depth > 0
+    return depth > 0
 
 
 def name_and_arguments(obj: Any, span: tuple[int, int], text: str,

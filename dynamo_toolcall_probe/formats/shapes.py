@@ -14,7 +14,9 @@ from typing import Any, ClassVar
 from .base import JSON, CallCandidate, FormatSpec, Region, split_regions
 from .payload import decode_json_object, end_problems, json_call, name_and_arguments, partial_name
 
-_BARE_JSON = re.compile(r"\A\s*(?=[\[{])")  # a JSON value at the very start of the text
+# a JSON call (an object, or a list of objects) at the very start of the text; `[TOOL_CALLS]` or
+# `[get_weather(...)]` are other formats' markers, not a bare JSON call
+_BARE_JSON = re.compile(r"\A\s*(?=\{|\[\s*\{)")
 
 
 class DelimitedJson(FormatSpec):
@@ -65,7 +67,7 @@ class WrappedJsonList(FormatSpec):
         ends = (self.end_marker, *self.optional_end_markers, *self.stop_token_ends)
         found = split_regions(text, self.start_markers, ends, syntax=JSON,
                               end_required=bool(self.end_marker))
-        if not found and self.bare_json_allowed and text.lstrip().startswith(("{", "[")):
+        if not found and self.bare_json_allowed:
             found = split_regions(text, [_BARE_JSON], ends, syntax=JSON,
                                   end_required=bool(self.end_marker))[:1]
         out = []

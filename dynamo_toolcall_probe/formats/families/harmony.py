@@ -38,10 +38,10 @@ from ..payload import arguments_object, decode_json_object, end_problems
 
 START, CHANNEL, MESSAGE, CALL, END = "<|start|>", "<|channel|>", "<|message|>", "<|call|>", "<|end|>"
 CONSTRAIN, RETURN = "<|constrain|>", "<|return|>"
-# One message header, from the optional role (and recipient) to <|message|>.
-_HEADER = re.compile(
-    r"(?:<\|start\|>assistant)?(?:[ \t]*(?P<pre>to=[^\s<]+)[ \t]*)?<\|channel\|>(?P<channel>[^\s<]*)"
-    r"(?P<post>[^<]*)(?:<\|constrain\|>[^<]*)?<\|message\|>")
+# One message header from <|channel|> to <|message|> (a literal prefix keeps the search fast); the
+# role and a recipient written before the channel are found by looking back from it.
+_HEADER = re.compile(r"<\|channel\|>(?P<channel>[^\s<]*)(?P<post>[^<]*)(?:<\|constrain\|>[^<]*)?<\|message\|>")
+_BEFORE = re.compile(r"(?:<\|start\|>assistant)?(?:[ \t]*(?P<pre>to=[^\s<]+)[ \t]*)?\Z")
 _RECIPIENT = re.compile(r"to=(?P<to>[^\s<]+)")
 _BUILTIN = re.compile(r"(?:python|browser|container|assistant)(?:\.|$)")
 
@@ -65,14 +65,17 @@ class Harmony(FormatSpec):
         for region in split_regions(text, [_HEADER], [CALL], cuts=[END, RETURN, START, CHANNEL],
                                     syntax=JSON):
             head = region.opener
-            recipient = _RECIPIENT.search(f"{head.group('pre') or ''} {head.group('post')}")
+            before = _BEFORE.search(text, max(0, region.start - 200), region.start)
+            start = before.start() if before else region.start
+            pre = (before.group("pre") if before else None) or ""
+            recipient = _RECIPIENT.search(f"{pre} {head.group('post')}")
             if recipient is None:
                 continue  # reasoning, a preamble or the answer: not a call
             to = recipient.group("to")
             name = to[len("functions."):] if to.startswith("functions.") else to
             if not to.startswith("functions.") and _BUILTIN.match(to):
                 continue  # a builtin tool (python, browser.*, container.*), not a function
-            span = (region.start, region.end)
+            span = (start, region.end)
             problems: list[Problem] = []
             if not name:
                 problems.append(Problem(MISSING_NAME, "recipient has no tool name", span))

@@ -26,7 +26,7 @@ HEADER, INVOKE, END = "<|message_model|>", "<|content_invoke_tool_json|>", "<|en
 
 
 # A call block: the optional `<|message_model|>NAME` header, then `<|content_invoke_tool_json|>`.
-_OPEN = re.compile(r"(?:<\|message_model\|>[^<]*)?<\|content_invoke_tool_json\|>")
+_OPEN = re.compile(r"<\|message_model\|>[^<]*<\|content_invoke_tool_json\|>|<\|content_invoke_tool_json\|>")
 
 
 class Inkling(FormatSpec):

@@ -32,7 +32,7 @@ class MiniMaxM2(InvokeXml):
     block_start = "<minimax:tool_call>"
     block_end = "</minimax:tool_call>"
     # not preceded by the M3 namespace token: `]<]minimax[>[<invoke ...>` is MiniMax M3's
-    invoke_open = re.compile(r'(?<!\]<\]minimax\[>\[)<invoke name="?(?P<name>[^">]*)"?\s*>')
+    invoke_open = re.compile(r'<(?<!\]<\]minimax\[>\[<)invoke name="?(?P<name>[^">]*)"?\s*>')
     invoke_close = "</invoke>"
     param_open = re.compile(r'<parameter name="(?P<key>[^"]*)"\s*>')
     param_close = "</parameter>"

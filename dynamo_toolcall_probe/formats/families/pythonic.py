@@ -17,8 +17,10 @@ from ..base import (INVALID_JSON, MALFORMED, MISSING_NAME, PYTHON, TRUNCATED, Ca
                     FormatSpec, Problem, split_regions)
 
 WRAP_START, WRAP_END = "<|python_start|>", "<|python_end|>"
-# A list of calls opens a region: `[name(`, optionally after Llama 4's `<|python_start|>`.
-_OPEN = re.compile(r"(?:<\|python_start\|>\s*)?(?=\[\s*[A-Za-z_][\w.]*\s*\()")
+# A list of calls opens a region: `[name(`, or the same after Llama 4's `<|python_start|>` (two
+# patterns with literal first characters: an optional prefix would make the search slow).
+_OPEN = (re.compile(r"<\|python_start\|>\s*\[(?=\s*[A-Za-z_][\w.]*\s*\()"),
+         re.compile(r"\[(?=\s*[A-Za-z_][\w.]*\s*\()"))
 
 
 def _name(func: ast.expr) -> str | None:
@@ -62,8 +64,8 @@ class Pythonic(FormatSpec):
 
     def scan(self, text: str) -> list[CallCandidate]:
         out: list[CallCandidate] = []
-        for region in split_regions(text, [_OPEN], [WRAP_END, *self.stop_token_ends],
-                                    syntax=PYTHON, end_required=False):
+        for region in split_regions(text, _OPEN, [WRAP_END, *self.stop_token_ends],
+                                    syntax=PYTHON, end_required=False, opener_opens_value=True):
             lo = region.value_start if region.value_start is not None else region.body_start
             if not region.value_closed:
                 span = (region.start, region.end)
