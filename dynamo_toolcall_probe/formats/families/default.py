@@ -30,6 +30,9 @@ class Default(WrappedJsonList):
     Seen on the 1.6.1 frontend: `default` extracts the calls of the `<TOOLCALL>` form but leaves
     `</TOOLCALL>` in `content` (streaming and non-streaming), where `nemotron_deci` leaves nothing.
     The `<|python_tag|>` form ends with Llama's stop token like `llama3_json`.
+
+    Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse
+    non-streaming at 1 and 3-1-4-1-2 tokens per chunk.
     """
 
     family = "default"

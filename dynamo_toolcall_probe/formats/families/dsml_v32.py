@@ -16,6 +16,9 @@ as the trimmed string). V3.2 and V4 differ in the outer tag only
 reads its own. Observed on the 1.6.1 frontend: the other version's block is still half-read (bare
 invokes recovered) and its opener is left in `content`, so it is reported here as a call outside
 the block. Reasoning (`deepseek_v3_2`): the completion starts inside `<think>` (observed).
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations

@@ -7,6 +7,11 @@ null / nested `{...}` and `[...]` are written as is. Several calls are concatena
 separator. Verified on the real 1.6.1 frontend (both names; `{"location":"Paris","days":3}`).
 Reasoning (`gemma4`): `<|channel>thought` ... `<channel|>` (Dynamo config; with our scripted
 worker the 1.6.1 reasoning parser left it in content, so that pairing stays unconfirmed).
+
+A `<tool_call|>` inside a `<|"|>` string does not end the call; the 1.6.1 gemma4 parser cuts there,
+drops the call and leaks the rest into content (observed). Streaming
+(tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-streaming at 1
+and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations

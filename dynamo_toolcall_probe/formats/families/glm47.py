@@ -21,6 +21,9 @@ Verified on the real 1.6.1 frontend, default route (`DYN_PARSER_VERSION` unset):
 - a hermes JSON body in `<tool_call>` becomes a bogus call named by the whole JSON: not claimed
   here (it is hermes text), but worth knowing when glm47 is configured for a hermes model.
 Reasoning (`glm45`/`glm47`): `<think>`...`</think>`, not started implicitly (observed).
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations

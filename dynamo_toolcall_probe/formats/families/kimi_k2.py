@@ -15,6 +15,9 @@ tool parser parses nothing in 1.6.1: the text comes back as `content`, with or w
 ...`</think>`, not started implicitly (observed with the `kimi_k2` reasoning parser).
 The turn ends with `<|im_end|>` (Kimi K2 generation_config eos) after the section end marker. A
 section end marker inside a JSON string argument does not end the call (the splitter reads JSON).
+Observed on 1.6.1: a section end marker inside a JSON string argument makes kimi_k2 drop the call
+and leak the rest into content. Streaming (tests/formats/test_scenarios_e2e.py): one and two calls
+stream as they parse non-streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ Verified on the real 1.6.1 frontend (both names; compact and spaced markers; arg
 forms; two calls). Only in the 1.6.1 wheel, learnt from its strings plus public K3 renderers.
 Reasoning (`kimi_k3`): `<|open|>think<|sep|>`...`<|close|>think<|sep|>`; the prompt normally
 ends with the opener, so the completion starts inside reasoning.
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations

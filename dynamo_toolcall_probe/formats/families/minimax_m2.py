@@ -18,6 +18,9 @@ it even makes a call with `{}` arguments out of MiniMax M3 text (`]<]minimax[>[<
 leaks the namespace tokens: that text is not claimed here, it is M3's.
 Reasoning (`minimax_m2` reasoning parser): the completion starts inside `<think>`, so text before
 a bare `</think>` is reasoning (observed on 1.6.1).
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations

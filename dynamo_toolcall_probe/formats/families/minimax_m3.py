@@ -14,6 +14,9 @@ Verified on the real 1.6.1 frontend (all four names parse the block above; the M
 `<minimax:tool_call>` format is left as content). A non-streaming response still recovers a call
 whose closing `]<]minimax[>[</tool_call>` is missing; a truncated invoke is dropped.
 Reasoning (`minimax_m3`): `<mm:think>`...`</mm:think>`, the template pre-fills the opener.
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ Verified on the real 1.6.1 frontend (replay): the v3 list parses; the `mistral` 
 text (`[ARGS]` or not, one call or two) returns NO tool calls and null content: the calls are
 silently dropped (a parser logic gap, not the model's fault). `mistral` on hermes text extracts
 the call and leaves `<tool_call>\\n</tool_call>` in content (tests/cases/30-*).
+
+Streaming: the v3 list streams as it parses non-streaming at 1 and 3-1-4-1-2 tokens per chunk
+(tests/formats/test_scenarios_e2e.py).
 """
 
 from __future__ import annotations

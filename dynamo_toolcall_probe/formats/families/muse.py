@@ -16,6 +16,9 @@ Verified on the real 1.6.1 frontend: the block parses only inside a recipient me
 `<atem:function_calls>` block with no `to=...<|message|>` header before it is left in `content`
 (reported here as malformed); a truncated invoke is dropped. Both names take the parsers-v2
 route by default (Dynamo docs, "Parser Generation Routing").
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations

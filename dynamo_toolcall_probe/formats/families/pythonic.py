@@ -5,6 +5,11 @@
 A Python list of calls with keyword arguments whose values are Python literals (strings,
 numbers, True/False/None, lists, dicts). Llama 4 may wrap it in `<|python_start|>` ...
 `<|python_end|>`. Read with `ast`, never evaluated.
+
+Verified on the real 1.6.1 frontend (replay): lists with text between parse; the Llama 4 wrapper's
+emptied `<|python_start|><|python_end|>` is left in content; streamed one token per chunk the calls
+come through, but with 3 tokens in the first chunk they stay in content
+(tests/formats/test_scenarios_e2e.py DYNAMO_DEVIATIONS).
 """
 
 from __future__ import annotations

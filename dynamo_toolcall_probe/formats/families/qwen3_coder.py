@@ -23,6 +23,9 @@ Verified on the real 1.6.1 frontend (both names; `qwen3_coder` with and without 
 reasoning parser). Dynamo also parses a bare `<function=...>` without `<tool_call>` (reported here
 as malformed: the wrapper is missing). Reasoning: `nemotron_nano` starts inside `<think>`;
 `qwen3` and `qwen3_coder` reasoning parsers do not (text before a bare `</think>` stays content).
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations
