@@ -25,9 +25,7 @@ Streaming: the v3 list streams as it parses non-streaming at 1 and 3-1-4-1-2 tok
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from ..base import JSON, MALFORMED, CallCandidate, Problem, Region, split_regions
 from ..payload import decode_json_object, end_problems
@@ -70,10 +68,6 @@ class Mistral(WrappedJsonList):
         extra, at_eof = end_problems(self, region)
         return [CallCandidate(name, None if problem else obj, payload.strip(), span, problems + extra,
                               at_eof)]
-
-    def render_v11(self, calls: list[tuple[str, dict[str, Any]]]) -> str:
-        """The v11+ form (Mistral Small 3.2, Magistral, Devstral)."""
-        return "".join(f"[TOOL_CALLS]{n}[ARGS]{json.dumps(a, ensure_ascii=False)}" for n, a in calls)
 
 
 SPEC = Mistral()
