@@ -131,8 +131,8 @@ class FormatSpec:
     stop_tokens: ClassVar[tuple[str, ...]] = ()
     #: scenarios (formats.scenarios.SCENARIOS) the format cannot express, with the reason
     impossible_scenarios: ClassVar[dict[str, str]] = {}
-    #: the reasoning markers a model of the family thinks in (scenarios wrap a call in them)
-    reasoning_markers: ClassVar[tuple[str, str]] = ("<think>", "</think>")
+    #: the reasoning channel (`formats.reasoning.REASONING_MARKERS` name) the family's models think in
+    reasoning_channel: ClassVar[str] = "think"
 
     @property
     def end_is_stop_token(self) -> bool:
@@ -140,6 +140,14 @@ class FormatSpec:
         token ends it): a call running to the end of the output is not missing anything."""
         return bool(self.stop_token_ends) and (not self.end_marker
                                                or self.end_marker in self.stop_token_ends)
+
+    @property
+    def reasoning_markers(self) -> tuple[str, str]:
+        """(start, end) of the family's reasoning span (scenarios wrap a call in them)."""
+        from .reasoning import REASONING_MARKERS
+
+        pair = next(m for m in REASONING_MARKERS if m.name == self.reasoning_channel)
+        return pair.start, pair.end
 
     def detect(self, text: str) -> bool:
         """True when the text holds at least one call candidate of this format."""

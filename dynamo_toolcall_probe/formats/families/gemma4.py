@@ -98,7 +98,7 @@ class Gemma4(FormatSpec):
     start_markers = (START,)
     end_marker = END
     leak_markers = (START, END, QUOTE)
-    reasoning_markers = ("<|channel>thought", "<channel|>")
+    reasoning_channel = "gemma4"
     impossible_scenarios = {
         "stop_token_end": "`<tool_call|>` is a marker the model writes (Dynamo's gemma4 parser "
                           "matches it in the text), not a stop token",

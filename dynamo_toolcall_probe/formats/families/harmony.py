@@ -54,7 +54,7 @@ class Harmony(FormatSpec):
     stop_tokens = (RETURN, CALL)
     leak_markers = ("<|channel|>commentary", "<|channel|>analysis", "<|channel|>final", MESSAGE,
                     CALL, CONSTRAIN, "<|start|>assistant")
-    reasoning_markers = ("<|channel|>analysis<|message|>", END)
+    reasoning_channel = "harmony_analysis"
     impossible_scenarios = {
         "streaming_splits": "the 1.6.1 harmony parser needs the o200k_harmony encoding at run time; "
                             "without it (CI) replay returns nothing, so it proves nothing",

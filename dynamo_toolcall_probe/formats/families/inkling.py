@@ -38,7 +38,7 @@ class Inkling(FormatSpec):
     end_marker = END
     leak_markers = (INVOKE, END, HEADER)
     stop_tokens = ("<|content_model_end_sampling|>",)
-    reasoning_markers = ("<|message_model|><|content_thinking|>", END)
+    reasoning_channel = "inkling"
     impossible_scenarios = {
         "stop_token_end": "`<|end_message|>` closes every message, thinking ones included, and the "
                           "model goes on after it; the turn stops on <|content_model_end_sampling|>",

@@ -56,7 +56,7 @@ class KimiK3(InvokeXml):
     end_marker = block_end
     leak_markers = ("<|open|>", "<|close|>", "<|sep|>", "<|end_of_msg|>")
     stop_tokens = ("<|end_of_msg|>",)
-    reasoning_markers = ("<|open|>think<|sep|>", "<|close|>think<|sep|>")
+    reasoning_channel = "kimi_k3"
     extra_closers = ("<|close|>message<|sep|>", "<|close|>call<|sep|>")
     impossible_scenarios = {
         **InvokeXml.impossible_scenarios,

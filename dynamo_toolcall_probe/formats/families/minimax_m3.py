@@ -86,7 +86,7 @@ class MiniMaxM3(InvokeXml):
     end_marker = block_end
     leak_markers = (NS,)
     value_typing = "m3"
-    reasoning_markers = ("<mm:think>", "</mm:think>")
+    reasoning_channel = "minimax_m3"
     impossible_scenarios = {
         **InvokeXml.impossible_scenarios,
         "stop_token_end": "`]<]minimax[>[</tool_call>` is written by the model, not a stop token",

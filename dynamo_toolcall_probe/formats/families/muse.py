@@ -47,7 +47,7 @@ class Muse(InvokeXml):
     leak_markers = (block_start, block_end, "<atem:invoke", "</atem:parameter>", "<|message|>",
                     "<|eom|>", "<|start|>")
     stop_tokens = ("<|eot|>", "<|end_of_text|>")
-    reasoning_markers = (" to=self<|message|>", "<|eom|>")
+    reasoning_channel = "muse_self"
     extra_closers = ("<|eom|>",)
     impossible_scenarios = {
         **InvokeXml.impossible_scenarios,
