@@ -1,34 +1,40 @@
-"""How XML-style parameter values become JSON values: by the tool's JSON Schema type, the way
-Dynamo's parsers do it; only an untyped parameter is guessed, again the way Dynamo guesses.
+"""How XML-style parameter values become JSON values.
 
-Seen on the real 1.6.1 frontend (replay, one `typed` tool whose schema has string / integer /
-number / boolean / object / array parameters, a property without a type and a parameter absent
-from the schema; tests/formats/cases/*typing* hold the texts):
+The strict extraction is what a correct parser returns, so a value the tool's JSON Schema types is
+converted by that type, correctly (`convert`): a string-typed `123` stays "123", an integer-typed
+`140.0` is 140, a boolean is `true`/`false` (any case), an object or array is JSON (or a Python
+literal), a nullable type reads `null` as null. Text that is no literal of the type stays text, and
+the schema check then reports it as the model's error. Only an untyped parameter (absent from the
+schema, a property without a type, an unknown tool) is guessed, the way the family's Dynamo parser
+guesses it. How the text is framed (trimmed or not, entities unescaped or not) is the family's.
+
+Seen on the real 1.6.1 frontend (replay, tests/formats/tools.yaml `typed`; cases named *typing*,
+*typed-by-schema* and *coercions* in tests/formats/cases/):
 
 - `xml` (qwen3_coder, nemotron_nano, minimax_m2; lib/parsers xml/parser.rs `convert_param_value`):
-  the text is trimmed and HTML-unescaped; `null` is null whatever the type; a string-typed `123`
-  stays "123"; integer/number/boolean/object/array are converted, falling back to the string; an
-  untyped parameter (absent from the schema, a property without `type`, an unknown tool) is a
-  string.
-- `glm` (glm47): typed values as above but a string keeps its whitespace, `&lt;` is not unescaped,
-  `null` stays "null", `yes`/`no` are booleans, `x, y` for an array is ["x", "y"] and 42.0 stays
-  a float; an untyped value is JSON when it looks like JSON (`{`, `[`, `"`), else the text.
-- `m3` (minimax_m3): typed like `glm`; an untyped value is always the text as written.
+  text trimmed and HTML-unescaped; untyped -> the text, `null` -> null. Where 1.6.1 converts
+  wrongly (diagnosed as parser logic): `null` becomes null for a non-nullable string (against the
+  conformance taxonomy's stream case 7.5), an integral `140.0` for an integer stays "140.0"
+  (mlx-lm PR #1635), `yes` for a boolean becomes false.
+- `glm` (glm47): text as written (no trimming, no unescaping); untyped -> JSON when it looks like
+  JSON (`{`, `[`, `"`), else the text. 1.6.1 also reads `yes`/`no`/`1`/`0` as booleans and splits
+  `x, y` into an array: text that is not a literal of its type, so the model's error here.
+- `m3` (minimax_m3): as glm, but an untyped value is always the text.
 
-When the request's tools are unknown (no schema at all), nothing is known about the types: the
-value is JSON where it is JSON, else the text (`guess`), and the diagnosis treats it as a guess.
+When the request's tools are unknown (no schema at all) nothing is known about the types: the
+value is JSON where it is JSON, else the text (`guess`).
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import re
 from typing import Any
 
-_INT = re.compile(r"[+-]?\d+")
-_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_STRING_TYPES = ("string", "str", "text", "varchar", "char", "enum")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_STRING_TYPES = {"string", "str", "text", "varchar", "char", "enum"}
 
 
 def guess(raw: str) -> Any:
@@ -46,99 +52,91 @@ def html_unescape(text: str) -> str:
     return text
 
 
-def schema_type(schema: dict[str, Any] | None) -> str | None:
-    """The parameter's declared type, lower-cased; None when untyped. A property with anyOf /
-    oneOf and no `type` counts as an object (Dynamo parses it as JSON)."""
+def schema_types(schema: dict[str, Any] | None) -> set[str]:
+    """The parameter's declared types, lower-cased (`type` as a string or a list, or the types of
+    its anyOf / oneOf members); empty when untyped. A composite without types counts as an object
+    (Dynamo parses it as JSON)."""
     if not isinstance(schema, dict):
-        return None
+        return set()
     declared = schema.get("type")
     if isinstance(declared, str):
-        return declared.lower()
-    if "anyOf" in schema or "oneOf" in schema:
-        return "object"
-    return None
+        found = {declared.lower()}
+    elif isinstance(declared, list):
+        found = {t.lower() for t in declared if isinstance(t, str)}
+    else:
+        found = set()
+        for key in ("anyOf", "oneOf"):
+            for member in schema.get(key) or []:
+                found |= schema_types(member)
+        if not found and ("anyOf" in schema or "oneOf" in schema):
+            found = {"object"}
+    if schema.get("nullable") is True:
+        found.add("null")
+    return found
 
 
-def _literal(text: str) -> Any:
-    """JSON, else a Python-style literal (single quotes, True/False/None) read as JSON."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    fixed = text.replace("'", '"').replace("True", "true").replace("False", "false").replace("None", "null")
-    return json.loads(fixed)
-
-
-def _number(text: str, whole_as_int: bool) -> Any:
-    if not _FLOAT.fullmatch(text):
+def _number(text: str) -> int | float | None:
+    if not _NUMBER.fullmatch(text):
         return None
     value = float(text)
     if not math.isfinite(value):
         return None
-    return int(value) if whole_as_int and value.is_integer() else value
+    return int(value) if value.is_integer() else value
 
 
-def typed(text: str, kind: str, glm: bool = False) -> Any:
-    """`text` converted to the schema type `kind`, or the text itself when it does not convert.
-    `glm`: glm47's variant (yes/no/1/0 booleans, comma-separated arrays, 42.0 stays a float)."""
-    if kind in _STRING_TYPES:
-        return text
-    stripped = text.strip()
-    if kind.startswith(("int", "uint", "long", "short", "unsigned")):
-        return int(stripped) if _INT.fullmatch(stripped) else text
-    if kind.startswith(("num", "float", "double")):
-        number = _number(stripped, whole_as_int=not glm)
-        return text if number is None else number
-    if kind in ("boolean", "bool", "binary"):
-        low = stripped.lower()
-        if glm:
-            if low in ("true", "1", "yes"):
-                return True
-            if low in ("false", "0", "no"):
-                return False
-            return text
-        return low == "true"
-    if kind == "null" and stripped in ("null", "None", ""):
-        return None
-    if kind == "array" and glm:
-        try:
-            value = json.loads(stripped)
-            if isinstance(value, list):
-                return value
-        except ValueError:
-            pass
-        return [part.strip() for part in stripped.split(",")]
+def _structure(text: str) -> Any:
+    """JSON, else a Python literal (single quotes, True/False/None); None when neither."""
     try:
-        return _literal(stripped)
+        return json.loads(text)
     except ValueError:
-        return text
+        pass
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return json.loads(json.dumps(value)) if isinstance(value, (dict, list)) else None
+
+
+def convert(text: str, schema: dict[str, Any] | None) -> Any:
+    """`text` converted by the schema's type(s); the text itself when it is no literal of them.
+    A string type keeps the text as the family framed it."""
+    types = schema_types(schema)
+    stripped = text.strip()
+    if "null" in types and stripped == "null":
+        return None
+    if types & {"boolean", "bool"} and stripped.lower() in ("true", "false"):
+        return stripped.lower() == "true"
+    number = _number(stripped) if types & {"integer", "int", "number", "float", "double"} else None
+    if number is not None:
+        return number
+    if types & {"object", "array", "dict", "list"} and stripped[:1] in ("{", "["):
+        value = _structure(stripped)
+        if value is not None:
+            return value
+    return text
 
 
 def xml_value(raw: str, schema: dict[str, Any] | None, schema_known: bool) -> Any:
-    """Dynamo's `convert_param_value` (qwen3_coder, minimax_m2)."""
+    """qwen3_coder / minimax_m2: trimmed, HTML-unescaped; untyped is the text, `null` is null."""
     text = html_unescape(raw.strip())
-    if text.lower() == "null":
-        return None
     if not schema_known:
         return guess(text)
-    kind = schema_type(schema)
-    return text if kind is None else typed(text, kind)
+    if not schema_types(schema):
+        return None if text.lower() == "null" else text
+    return convert(text, schema)
 
 
 def glm_value(raw: str, schema: dict[str, Any] | None, schema_known: bool,
               untyped_json: bool = True) -> Any:
-    """Dynamo's glm47 coercion (and minimax_m3's with `untyped_json=False`). Unlike `xml_value`,
-    no trimming of strings, no HTML unescaping and `null` is only null for a null type."""
-    text = raw
-    kind = schema_type(schema) if schema_known else None
-    if kind is not None:
-        return typed(text, kind, glm=True)
+    """glm47 (and minimax_m3 with `untyped_json=False`): the text as written."""
     if not schema_known:
-        return guess(text)
-    stripped = text.strip()
+        return guess(raw)
+    if schema_types(schema):
+        return convert(raw, schema)
+    stripped = raw.strip()
     if untyped_json and stripped.startswith(("{", "[", '"')):
         try:
             return json.loads(stripped)
         except ValueError:
             pass
-    return text
+    return raw
