@@ -14,7 +14,8 @@ Stop tokens: GLM-4.5/4.6/4.7 generation_config `eos_token_id` = <|endoftext|>, <
 
 Verified on the real 1.6.1 frontend, default route (`DYN_PARSER_VERSION` unset):
 - `glm47` parses the compact form; with whitespace between `</arg_key>` and `<arg_value>` (the
-  GLM-4.5 layout) it silently DROPS that argument (`{}`), so that is reported as malformed;
+  GLM-4.5/4.6 layout) it silently DROPS that argument (`{}`): a parser gap, not the model's
+  error (the layout is GLM-4.5/4.6's own; alibaba/rtp-llm PR #525 shows GLM-4.6 writing it);
 - the `glm45` tool parser name parses nothing (text returned as `content`); on
   `DYN_PARSER_VERSION=2` both names read both layouts (`glm45` maps to the glm47 family);
 - a block without `</tool_call>`, or without a name, is dropped;
@@ -37,7 +38,8 @@ from ..payload import end_problems
 from ..values import glm_value
 
 START, END = "<tool_call>", "</tool_call>"
-_PAIR = re.compile(r"<arg_key>(?P<key>.*?)</arg_key>(?P<gap>\s*)<arg_value>(?P<value>.*?)</arg_value>", re.S)
+# GLM-4.7 writes the pair back to back, GLM-4.5/4.6 with a newline between: both are the format
+_PAIR = re.compile(r"<arg_key>(?P<key>.*?)</arg_key>\s*<arg_value>(?P<value>.*?)</arg_value>", re.S)
 
 
 class Glm47(FormatSpec):
@@ -82,10 +84,6 @@ class Glm47(FormatSpec):
                 stray = body[pos:m.start()].strip()[:40]
                 problems.append(Problem(MALFORMED, f"stray text in the call: {stray!r}",
                                         (lo + pos, lo + m.start())))
-            if m.group("gap"):
-                problems.append(Problem(
-                    MALFORMED, f"whitespace between </arg_key> and <arg_value> of {m.group('key')!r}: "
-                    "Dynamo's default (v1) glm47 parser drops the argument", (lo + m.start(), lo + m.end())))
             key = m.group("key").strip()
             raw[key] = m.group("value")
             args[key] = self.type_value(m.group("value"), None, False)
