@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from dynamo_toolcall_probe.formats import family_names, get_spec, names_of
-from dynamo_toolcall_probe.formats.registry import NEEDS_REASONING_PARSER
+from dynamo_toolcall_probe.release import installed
+from dynamo_toolcall_probe.release.knowledge import Knowledge
 from dynamo_toolcall_probe.formats.scenarios import TIME, WEATHER, build
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +46,8 @@ TOOL_DEFS = [
 
 
 def parser_of(family: str) -> str:
-    return names_of(family, working_only=True)[0]
+    """The family's first parser name that parses on the installed release (measured)."""
+    return Knowledge.of(installed()).working_names(names_of(family))[0]
 
 
 def calls_of(body: dict[str, Any] | None) -> list[tuple[str, Any]]:
@@ -75,7 +77,8 @@ def observed():
     pos = 0
     for size in group_sizes(len(FAMILIES), available()):  # one frontend at a time: 2 cores
         group, pos = FAMILIES[pos:pos + size], pos + size
-        models = [ServedModel(f"sc-{f}", parser_of(f), NEEDS_REASONING_PARSER.get(parser_of(f)))
+        knowledge = Knowledge.of(installed())  # the pairings measured on the installed release
+        models = [ServedModel(f"sc-{f}", parser_of(f), knowledge.needs_reasoning(parser_of(f)))
                   for f in group]
         with ReplayStack(models) as stack:
             for family in group:
