@@ -50,8 +50,8 @@ def differences(version: str) -> str:
         notes.append(f"streaming differs: {', '.join(streams)}")
     lp = k.logprobs()
     if lp and not lp.get("complete_with_tool_parser"):
-        notes.append(f"logprobs with a tool parser: {lp.get('entries_with_tool_parser')} of "
-                     f"{lp.get('tokens')} tokens")
+        notes.append(f"logprobs with a tool parser: {lp.get('entries_with_tool_parser')} entries "
+                     f"for {lp.get('tokens')} tokens")
     if lp.get("dropped_with"):
         notes.append(f"no logprobs with {', '.join(lp['dropped_with'])}")
     if not k.completion_token_ids:

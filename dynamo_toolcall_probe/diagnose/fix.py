@@ -83,8 +83,12 @@ def _logprob_gaps(knowledge: Knowledge) -> str:
     gaps = []
     if facts.get("dropped_with"):
         gaps.append(f"it drops them with the {', '.join(facts['dropped_with'])} parser(s)")
-    if facts and not facts.get("complete_with_tool_parser", True):
-        gaps.append("with any tool parser it returns only the last token's")
+    got, tokens = facts.get("entries_with_tool_parser"), facts.get("tokens")
+    if isinstance(got, int) and isinstance(tokens, int) and got < tokens:
+        gaps.append(f"with a tool parser it returned {got} entries for {tokens} tokens")
+    elif isinstance(got, int) and isinstance(tokens, int) and got > tokens:
+        gaps.append(f"with a tool parser it returned {got} entries for {tokens} tokens: the "
+                    "chunk that ends a call is repeated")
     return f" ({knowledge.label}: {'; '.join(gaps)})" if gaps else ""
 
 

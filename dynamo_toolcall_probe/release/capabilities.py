@@ -27,6 +27,10 @@ PARSER_VERSION_ENV = "DYN_PARSER_VERSION"  # 1 | 2 | auto
 LEGACY_PARSERS_V2_ENV = "DYN_ENABLE_EXPERIMENTAL_PARSERS_V2"  # a boolean, before DYN_PARSER_VERSION
 
 
+PART_NAMES = {"frontend": "its frontend's argument group", "parsers": "its parser names",
+              "worker_api": "its worker API", "runtime_env": "its runtime library"}
+
+
 @dataclass(frozen=True)
 class Capabilities:
     release: Release
@@ -75,7 +79,8 @@ class Capabilities:
 
     def problems(self) -> list[str]:
         """Why the probe cannot drive this release (empty when it can)."""
-        out = [f"{part}: {why}" for part, why in self.errors.items()]
+        out = [f"{PART_NAMES.get(part, part)} could not be read ({why})"
+               for part, why in self.errors.items()]
         if "--discovery-backend" in self.frontend_options:
             choices = self.frontend_choices.get("discovery_backend")
             if choices and "file" not in choices:

@@ -69,7 +69,8 @@ def test_a_release_without_file_discovery_or_a_worker_api_is_refused_with_the_re
     with pytest.raises(EnvironmentProblem, match=r"cannot drive ai-dynamo 0\.3\.0: "):
         caps.require_drivable()
     broken = from_answer(answer(frontend={"error": "ImportError: no frontend_args"}))
-    assert broken.problems() == ["frontend: ImportError: no frontend_args"]
+    assert broken.problems() == ["its frontend's argument group could not be read "
+                                 "(ImportError: no frontend_args)"]
     assert from_answer(answer()).problems() == []
 
 
