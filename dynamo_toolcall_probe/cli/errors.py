@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_INTERRUPTED, ProbeError
+from ..errors import EXIT_INTERRUPTED, Interrupted, ProbeError
 
 EXIT_INTERNAL = 1
 
@@ -23,12 +23,22 @@ class OneLineError(click.ClickException):
 
 
 def guarded(call: Callable[[], Any]) -> Any:
-    """Run a command body, mapping every failure to an `OneLineError` with the right exit code."""
+    """Run a command body under the process-lifetime policy (SIGINT and SIGTERM tear down every
+    process the command started, then exit 130), mapping every failure to an `OneLineError`
+    with the right exit code."""
+    from ..replay import lifetime
+
+    lifetime.reset()
     try:
-        return call()
+        with lifetime.policy():
+            return call()
     except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
         raise
     except ProbeError as exc:
+        if isinstance(exc, Interrupted) or lifetime.stopping():
+            # A worker thread saw the stop (or a child died of it) before the main thread did.
+            lifetime.wait_for_teardown()
+            raise OneLineError("interrupted", EXIT_INTERRUPTED) from None
         raise OneLineError(str(exc), exc.exit_code) from None
     except KeyboardInterrupt:
         raise OneLineError("interrupted", EXIT_INTERRUPTED) from None

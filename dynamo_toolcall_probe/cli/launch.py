@@ -150,6 +150,9 @@ def _run(backend, model, parser, reasoning_parser, parser_version, served_model_
 
 
 def main() -> None:
+    from ..replay import lifetime
+
+    lifetime.install()  # first thing: a signal from here on takes the one teardown path
     probe_launch(prog_name="probe-launch")
 if __name__ == "__main__":
     main()

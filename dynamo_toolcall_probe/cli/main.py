@@ -63,4 +63,7 @@ def cli() -> None:
 
 
 def main() -> None:
+    from ..replay import lifetime
+
+    lifetime.install()  # first thing: a signal from here on takes the one teardown path
     cli(prog_name="dynamo-probe")

@@ -8,21 +8,19 @@ stopped by Ctrl-C or SIGTERM. A failed run still writes the bundle, saying what 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import shutil
-import signal
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import EnvironmentProblem, ProbeError
 from ..replay.supervisor import ProcessSpec, Supervisor, free_port, port_is_free
 from . import collect
+from ..replay import lifetime
 from ..replay.frontend_log import MaterializationWatch
 from .backends import recipe_for
 from .plan import LaunchPlan, plan_launch
@@ -94,34 +92,10 @@ def _process(spec: CommandSpec) -> ProcessSpec:
     return ProcessSpec(spec.name, list(spec.argv), spec.env_changes())
 
 
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM takes the Ctrl-C path, so teardown runs the same way for both."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _stop_uninterruptibly(supervisor: Supervisor) -> None:
-    if threading.current_thread() is not threading.main_thread():
+    # SIGINT/SIGTERM during teardown are held until every child is stopped (replay.lifetime).
+    with lifetime.signals_blocked():
         supervisor.stop()
-        return
-    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    old_term = signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    try:
-        supervisor.stop()
-    finally:
-        signal.signal(signal.SIGINT, old_int)
-        signal.signal(signal.SIGTERM, old_term)
 
 
 def prepare(request: LaunchRequest, options: LaunchOptions, run_dir: Path) -> LaunchPlan:
@@ -150,15 +124,14 @@ def run_launch(request: LaunchRequest, options: LaunchOptions) -> LaunchResult:
     body = repro_body(options.repro_request or example_request(), served_name(request))
     keep = False
     try:
-        with sigterm_as_interrupt():
-            try:
-                plan = state["plan"] = prepare(request, options, run_dir)
-                keep = _serve_and_probe(plan, body, supervisor, progress, options, state)
-            finally:
-                if not keep:
-                    if supervisor.children:
-                        progress.say("stopping every process this run started")
-                    _stop_uninterruptibly(supervisor)
+        try:
+            plan = state["plan"] = prepare(request, options, run_dir)
+            keep = _serve_and_probe(plan, body, supervisor, progress, options, state)
+        finally:
+            if not keep:
+                if supervisor.children:
+                    progress.say("stopping every process this run started")
+                _stop_uninterruptibly(supervisor)
     except BaseException as exc:
         if options.out and state["plan"] is not None:
             _write_partial(state, body, options, run_dir, exc)

@@ -14,12 +14,14 @@ import resource
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import StartupFailed
+from . import lifetime
 
 
 @dataclass
@@ -72,7 +74,10 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def _raise_fd_limit() -> None:
+def _child_setup() -> None:
+    # The child inherits the signal mask of the moment it was started (both held): give it the
+    # default mask back, or it could never be stopped with SIGTERM.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
     # One frontend serving dozens of models opens many sockets; the default soft limit (1024)
     # runs out at about 15 models.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -88,6 +93,8 @@ class Supervisor:
         # Extra checks run with every liveness check: each raises StartupFailed when a child,
         # though alive, has said it will never become ready (e.g. MaterializationWatch).
         self.checks: list[Callable[[], None]] = []
+        self._stop_lock = threading.Lock()  # the signal's teardown thread and a finally may race
+        lifetime.register(self)
 
     def start(self, spec: ProcessSpec) -> Child:
         env = dict(os.environ)
@@ -98,15 +105,18 @@ class Supervisor:
                 env[key] = value
         log_path = spec.log_path or self.log_dir / f"{spec.name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "ab") as log:
+        # Started and registered with SIGINT/SIGTERM held: a signal in between would otherwise
+        # find a child that nobody knows to stop.
+        with open(log_path, "ab") as log, lifetime.signals_blocked():
+            lifetime.check()
             try:
                 popen = subprocess.Popen(spec.argv, env=env, stdout=log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, start_new_session=True,
-                                         preexec_fn=_raise_fd_limit)
+                                         preexec_fn=_child_setup)
             except OSError as exc:
                 raise StartupFailed(f"cannot start {spec.name} ({spec.argv[0]}): {exc.strerror}") from None
-        child = Child(spec, popen, log_path)
-        self.children.append(child)
+            child = Child(spec, popen, log_path)
+            self.children.append(child)
         return child
 
     def check_alive(self, stage: str = "startup") -> None:
@@ -124,6 +134,7 @@ class Supervisor:
                    on_poll: Callable[[float], None] | None = None, interval: float = 0.05) -> None:
         start = time.monotonic()
         while True:
+            lifetime.check()  # a signal asked to stop: no thread keeps waiting for readiness
             self.check_alive()
             if ready():
                 return
@@ -151,6 +162,10 @@ class Supervisor:
         return found
 
     def stop(self) -> None:
+        with self._stop_lock:
+            self._stop()
+
+    def _stop(self) -> None:
         import psutil
 
         procs = []

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from processes import assert_nothing_left, tagged
 
 from dynamo_toolcall_probe.errors import (EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_INTERRUPTED,
                                           EXIT_PARSER_CONFIG, EXIT_STARTUP, EXIT_OK)
@@ -27,25 +28,6 @@ pytestmark = pytest.mark.skipif(
 
 PROBE_LAUNCH = [sys.executable, "-m", "dynamo_toolcall_probe.cli.launch"]
 HERMES = '<tool_call>\n{"name": "get_weather", "arguments": {"location": "Paris"}}\n</tool_call>'
-
-
-def tagged(tag: str) -> list[psutil.Process]:
-    found = []
-    for proc in psutil.process_iter(["pid"]):
-        try:
-            if proc.environ().get("PROBE_TEST_TAG") == tag:
-                found.append(proc)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return found
-
-
-def assert_nothing_left(tag: str) -> None:
-    deadline = time.monotonic() + 5
-    while (left := [p for p in tagged(tag) if p.status() != psutil.STATUS_ZOMBIE]) and \
-            time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not left, f"left running: {[(p.pid, p.cmdline()[:4]) for p in left]}"
 
 
 class Launch:
