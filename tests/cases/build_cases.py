@@ -52,7 +52,6 @@ PUBLIC_TOOLS = yaml.safe_load((HERE / "public_tools.yaml").read_text())
 CASE_FIELDS = ("source", "url", "model", "parser", "reasoning_parser", "dynamo_version",
                "tokenizer", "verdict", "class", "why", "check", "family", "constructed_reason",
                "xfail")
-SSE_XFAIL = "analyze rejects SSE transcripts (issue 11, 'Streamed captures')"
 MODELS_PER_STACK = 10  # the 1.6.1 frontend's inotify use (see replay/run.py)
 
 
@@ -180,7 +179,6 @@ def write_case(case: dict[str, Any], req: dict, resp: dict | bytes) -> None:
         meta["constructed"] = True
     if case.get("sse"):
         meta["response"] = response_file(case)
-        meta.setdefault("xfail", SSE_XFAIL)
     if case.get("tokenizer"):
         from dynamo_toolcall_probe.replay.modeldir import builtin_model_dir
 

@@ -249,7 +249,7 @@ def test_when_analysis_fails_the_captured_response_is_kept(tmp_path, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("analysis exploded")
 
-    monkeypatch.setattr(analysis, "analyze_bodies", broken)
+    monkeypatch.setattr(analysis, "analyze", broken)
     out = tmp_path / "bundle"
     with pytest.raises(RuntimeError, match="exploded"):
         run_launch(LaunchRequest(backend="replay", parser="hermes", hook=True),
