@@ -38,7 +38,8 @@ class Finding:
 
     def line(self) -> str:
         """How the finding reads in the evidence list."""
-        tag = f"note, {self.verdict}" if self.note else str(self.verdict)
+        # A neutral fact reads [ok]; a fault that does not decide says so: [note: model].
+        tag = f"note: {self.verdict}" if self.note and self.verdict != Verdict.OK else str(self.verdict)
         return f"[{tag}] {self.message}"
 
 
