@@ -19,6 +19,7 @@ is otherwise the suspect (its prompt showed it something wrong); else they are n
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +94,7 @@ def _without_messages(prompt: str, request: dict[str, Any]) -> str:
 
 def _history(prompt: str, request: dict[str, Any]) -> list[str]:
     issues = []
+    outside = _without_messages(prompt, request)
     for message in request.get("messages") or []:
         if not isinstance(message, dict):
             continue
@@ -107,11 +109,11 @@ def _history(prompt: str, request: dict[str, Any]) -> list[str]:
             if not isinstance(args, dict) or not args:
                 continue
             key = next(iter(args))
-            escaped = f'\\"{key}\\"'
-            if escaped in prompt and f'"{key}"' not in prompt.replace(escaped, ""):
+            escaped = re.search(r'\\"' + re.escape(key) + r'\\"\s*:', outside)
+            if escaped:
                 issues.append(f"the earlier call {fn.get('name')!r} is rendered with its arguments "
-                              f"as a JSON string encoded twice ({escaped} in the prompt), not as "
-                              "an object: the model may imitate it (ai-dynamo/dynamo#4161)")
+                              f"as a JSON string encoded twice ({escaped.group(0)} in the prompt), "
+                              "not as an object: the model may imitate it (ai-dynamo/dynamo#4161)")
             elif fn.get("name") and fn["name"] not in prompt:
                 issues.append(f"the earlier call {fn['name']!r} does not appear in the prompt")
         if message.get("role") == "tool" and isinstance(message.get("content"), str):
