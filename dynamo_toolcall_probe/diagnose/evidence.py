@@ -65,6 +65,10 @@ def add_prompt(diagnosis, prompt: Prompt) -> None:
     model_suspect = pick(diagnosis.findings) == Verdict.MODEL
     view, found = check_prompt(prompt, diagnosis.request, called, model_suspect)
     diagnosis.prompt = view
+    if any(f.check == "tools_missing_from_prompt" and not f.note for f in found):
+        why = "explained by the prompt: the tools never reached the model"
+        diagnosis.findings[:] = [f.as_note(why) if f.check == "no_call" and not f.note else f
+                                 for f in diagnosis.findings]
     diagnosis.findings += found
 
 
