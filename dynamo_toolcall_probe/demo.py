@@ -9,7 +9,6 @@ Dynamo parser, and writes the bundle.
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from datetime import datetime
@@ -32,8 +31,7 @@ def tokenizer_files(model_dir: Path) -> dict[str, bytes]:
 
 def run_demo(out: Path | None = None, parser: str = DEMO_PARSER, replay_all: bool = True,
              say: Callable[[str], None] = lambda s: None):
-    from .analysis import _write, analyze_bodies
-    from .diagnose.replay_evidence import apply_replay
+    from .analysis import Exchange, analyze
     from .capture.repro import example_request, repro_body, run_repro
     from .formats import get_spec
     from .reconstruct import tokenizer_decoder
@@ -61,15 +59,13 @@ def run_demo(out: Path | None = None, parser: str = DEMO_PARSER, replay_all: boo
 
     release = installed()
     decode = tokenizer_decoder(str(model_dir))
-    response = repro.response.body
-    first = analyze_bodies(response, repro.response.body_bytes, request, repro.request_bytes,
-                           parser, None, decode, release=release)
-    replay = None
+    prove = None
     if replay_all:
-        parsers = installed_parser_names()
-        say(f"replaying the raw output through all {len(parsers)} Dynamo tool parsers")
-        replay = replay_parsers({"text": first.diagnosis.raw.text, "chunk_size": 2}, parsers, request,
-                                model_dir=model_dir)
+        def prove(diagnosis):
+            parsers = installed_parser_names()
+            say(f"replaying the raw output through all {len(parsers)} Dynamo tool parsers")
+            return replay_parsers({"text": diagnosis.raw.text, "chunk_size": 2}, parsers, request,
+                                  model_dir=model_dir), None
     metadata = {
         "backend": "replay (scripted worker on CPU)",
         "versions": _versions(),
@@ -80,13 +76,10 @@ def run_demo(out: Path | None = None, parser: str = DEMO_PARSER, replay_all: boo
         "demo": {"scripted_output": raw, "why": "hermes text under the qwen3_coder parser "
                  "(ai-dynamo/dynamo#13176)"},
     }
-    files = tokenizer_files(model_dir)
-    if replay is not None:
-        apply_replay(first.diagnosis, replay)  # what diagnose(replay=...) adds, in place
-        files["replay.json"] = json.dumps(replay, indent=1).encode()
-    first.bundle = _write(str(out), repro.request_bytes, repro.response.body_bytes, first.diagnosis,
-                          request, parser, None, metadata, None, files)
-    return first
+    exchange = Exchange(repro.response.body, repro.response.body_bytes, request,
+                        repro.request_bytes)
+    return analyze(exchange, parser=parser, release=release, decode=decode, prove=prove,
+                   out=str(out), metadata=metadata, extra_files=tokenizer_files(model_dir))
 
 
 def _versions() -> dict[str, Any]:

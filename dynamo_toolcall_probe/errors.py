@@ -5,24 +5,22 @@ The core raises these; only the CLI turns them into a one-line message and an ex
 
 from __future__ import annotations
 
-# Exit codes (documented in README.md). Verdicts first, then failures.
-EXIT_OK = 0  # verdict "ok": the tool call is fine
+from .verdicts import Verdict
+
+# Exit codes (documented in README.md). A verdict's code is the Verdict's own; then failures.
+EXIT_OK = Verdict.OK.exit_code  # the tool call is fine
 EXIT_BAD_INPUT = 2  # unreadable/unsupported input or bad option (click uses 2 for usage errors)
 EXIT_ENVIRONMENT = 3  # something we need is missing or failed (dynamo not installed, port taken)
 EXIT_STARTUP = 4  # a process we started died or never became ready
-EXIT_MODEL = 10  # verdict "model"
-EXIT_PARSER_CONFIG = 11  # verdict "parser_config"
-EXIT_PARSER_LOGIC = 12  # verdict "parser_logic"
-EXIT_INCONCLUSIVE = 13  # verdict "inconclusive"
+EXIT_MODEL = Verdict.MODEL.exit_code
+EXIT_PARSER_CONFIG = Verdict.PARSER_CONFIG.exit_code
+EXIT_PARSER_LOGIC = Verdict.PARSER_LOGIC.exit_code
+EXIT_INCONCLUSIVE = Verdict.INCONCLUSIVE.exit_code
+EXIT_TEMPLATE = Verdict.TEMPLATE.exit_code
 EXIT_INTERRUPTED = 130  # Ctrl-C / SIGTERM
 
-VERDICT_EXIT_CODES = {
-    "ok": EXIT_OK,
-    "model": EXIT_MODEL,
-    "parser_config": EXIT_PARSER_CONFIG,
-    "parser_logic": EXIT_PARSER_LOGIC,
-    "inconclusive": EXIT_INCONCLUSIVE,
-}
+#: verdict -> exit code; derived from `Verdict` (kept for callers that index with plain strings)
+VERDICT_EXIT_CODES = {v: v.exit_code for v in Verdict}
 
 
 class ProbeError(Exception):

@@ -34,8 +34,7 @@ def parse_json(data: bytes, what: str) -> Any:
         raise BadInput(f"{what} is empty")
     head = data.lstrip()[:6]
     if head.startswith(b"data:"):
-        raise BadInput(f"{what} is a streaming (SSE) transcript; capture the non-streaming body "
-                       "(\"stream\": false) instead")
+        raise BadInput(f"{what} is a streaming (SSE) transcript, not a JSON body")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -58,6 +57,80 @@ def load_response(path: str | Path) -> tuple[dict[str, Any], bytes]:
     body = parse_json(data, "response")
     check_response(body)
     return body, data
+
+
+def parse_response(data: bytes, what: str = "response") -> tuple[dict[str, Any], Any]:
+    """A captured reply: a chat completion body, or an SSE transcript (`data: {...}` lines as curl
+    or a proxy saved them) assembled as an OpenAI client does. Returns (body, stream) where
+    `stream` is the `diagnose.Stream` of a transcript (its body is `body`), else None."""
+    from .sse import load_transcript, looks_like_sse
+
+    if looks_like_sse(data):
+        from .diagnose.stream_compare import Stream
+
+        transcript = load_transcript(data, what)
+        stream = Stream.from_chunks(transcript.chunks, transcript.done, transcript.errors)
+        check_response(stream.body)
+        return stream.body, stream
+    body = parse_json(data, what)
+    check_response(body)
+    return body, None
+
+
+def load_prompt_file(path: str | Path, decode) -> tuple[str, bool]:
+    """The prompt the engine saw, saved by the user: its text, or a JSON list of token ids
+    (decoded with the tokenizer), or the hook's record (JSON lines with prompt_token_ids).
+    Returns (text, from_token_ids)."""
+    data = read_bytes(path, "prompt")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"prompt is not UTF-8 text (byte {exc.start})") from None
+    ids = _prompt_token_ids(text)
+    if ids is None:
+        if not text.strip():
+            raise BadInput("prompt is empty")
+        return text, False
+    if decode is None:
+        raise BadInput("prompt holds token ids: pass --tokenizer to decode them")
+    return decode(ids), True
+
+
+def _prompt_token_ids(text: str) -> list[int] | None:
+    stripped = text.strip()
+    candidates = [stripped] if stripped.startswith(("[", "{")) else []
+    candidates += [line for line in stripped.splitlines()[:1] if line.startswith("{")]
+    for candidate in candidates:
+        try:
+            value = json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            value = value.get("prompt_token_ids") or value.get("token_ids")
+        if isinstance(value, list) and value and all(isinstance(i, int) for i in value):
+            return value
+    return None
+
+
+def load_chat_template(tokenizer: str | Path, tools: bool) -> tuple[str, dict[str, str]] | None:
+    """(template text, special tokens) of a model directory: chat_template.jinja, else
+    tokenizer_config.json's chat_template; None when the directory has neither."""
+    from .diagnose.chat_template import pick_template, special_tokens
+
+    directory = Path(tokenizer)
+    if not directory.is_dir():
+        directory = directory.parent
+    config: dict[str, Any] = {}
+    config_path = directory / "tokenizer_config.json"
+    if config_path.is_file():
+        try:
+            loaded = json.loads(config_path.read_text(encoding="utf-8"))
+            config = loaded if isinstance(loaded, dict) else {}
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BadInput(f"cannot read {config_path}: {exc}") from None
+    jinja = directory / "chat_template.jinja"
+    template = jinja.read_text(encoding="utf-8") if jinja.is_file() else pick_template(config, tools)
+    return (template, special_tokens(config)) if template else None
 
 
 def check_response(body: Any) -> None:

@@ -65,3 +65,39 @@ def response(content: str | None, tool_calls: list[tuple[str, Any]] | None = Non
 
 def chunks(text: str, size: int = 4) -> list[str]:
     return [text[i:i + size] for i in range(0, len(text), size)]
+
+
+def sse_transcript(body: dict[str, Any], pieces: list[str], name_every_chunk: bool = False) -> bytes:
+    """A streamed capture of `body` as Dynamo 1.6.1 sends it (every logprob entry in the first
+    chunk, the parser's jail), then content, then each call's arguments in three fragments; with
+    `name_every_chunk` every fragment repeats the function name, as some servers do."""
+    choice = body["choices"][0]
+    message = choice["message"]
+    first: dict[str, Any] = {"role": "assistant", "content": ""}
+    chunks_out = [({**first}, choice.get("logprobs", {}).get("content") if choice.get("logprobs") else None)]
+    if message.get("reasoning_content"):
+        chunks_out.append(({"reasoning_content": message["reasoning_content"]}, None))
+    if message.get("content"):
+        chunks_out.append(({"content": message["content"]}, None))
+    for i, call in enumerate(message.get("tool_calls") or []):
+        args = call["function"]["arguments"]
+        cut = [0, len(args) // 3, 2 * len(args) // 3, len(args)]
+        for n in range(3):
+            fn: dict[str, Any] = {"arguments": args[cut[n]:cut[n + 1]]}
+            tc: dict[str, Any] = {"index": i, "function": fn}
+            if n == 0:
+                tc.update(id=call["id"], type="function")
+            if n == 0 or name_every_chunk:
+                fn["name"] = call["function"]["name"]
+            chunks_out.append(({"tool_calls": [tc]}, None))
+    lines = []
+    for delta, entries in chunks_out:
+        chunk = {"id": body["id"], "object": "chat.completion.chunk", "model": body["model"],
+                 "choices": [{"index": 0, "delta": delta, "finish_reason": None,
+                              "logprobs": {"content": entries} if entries else None}]}
+        lines.append("data: " + json.dumps(chunk, ensure_ascii=False))
+    end = {"id": body["id"], "object": "chat.completion.chunk", "model": body["model"],
+           "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"],
+                        "logprobs": None}]}
+    lines += ["data: " + json.dumps(end), "data: [DONE]"]
+    return ("\n\n".join(lines) + "\n\n").encode()

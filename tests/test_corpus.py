@@ -18,15 +18,17 @@ import yaml
 from click.testing import CliRunner
 
 from dynamo_toolcall_probe.cli.main import cli
-from dynamo_toolcall_probe.errors import VERDICT_EXIT_CODES
 from dynamo_toolcall_probe.formats.registry import PARSER_FAMILIES
+from dynamo_toolcall_probe.verdicts import Verdict
 
 CASES_DIR = Path(__file__).parent / "cases"
 CASE_DIRS = sorted(p.parent for p in CASES_DIR.glob("*/case.yaml"))
-VERDICTS = ("ok", "model", "parser_config", "parser_logic", "inconclusive")
-#: Issue 11's error classes ("Why", 1-8) plus the cases that belong to none of them.
+VERDICTS = tuple(v.value for v in Verdict)
+#: Issue 11's error classes ("Why", 1-8), the prompt as a suspect ("What to build" 2), plus the
+#: cases that belong to none of them.
 CLASSES = ("baseline", "c1-prior", "c2-stop-token-end", "c3-call-end", "c4-schema-types",
-           "c5-format-variant", "c6-reasoning", "c7-no-call-wanted", "c8-unparseable-markup")
+           "c5-format-variant", "c6-reasoning", "c7-no-call-wanted", "c8-unparseable-markup",
+           "template")
 
 
 def load(case_dir: Path) -> dict:
@@ -49,6 +51,8 @@ def run_analyze(case_dir: Path, case: dict):
         args += ["--reasoning-parser", case["reasoning_parser"]]
     if case.get("tokenizer"):
         args += ["--tokenizer", str(case_dir / case["tokenizer"])]
+    if case.get("prompt"):
+        args += ["--prompt", str(case_dir / case["prompt"])]
     result = CliRunner().invoke(cli, [*args, "--json"])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     try:
@@ -63,7 +67,7 @@ def test_case(case_dir: Path, case: dict):
     assert out["verdict"] is not None, out.get("error")
     evidence = "\n".join(out.get("evidence", []))
     assert out["verdict"] == case["verdict"], evidence
-    assert code == VERDICT_EXIT_CODES[case["verdict"]]
+    assert code == Verdict(case["verdict"]).exit_code
     if case.get("check"):
         assert case["check"] in {f["check"] for f in out["findings"]}, evidence
     detected = [d["family"] for d in out["detected_formats"]]
@@ -71,9 +75,11 @@ def test_case(case_dir: Path, case: dict):
         assert not detected, f"no call expected in the raw output, detected {detected}"
     elif not (case["verdict"] == "inconclusive" and (out["raw_source"] == "none" or not out["exact"])):
         assert detected and detected[0] == case["family"], evidence
-    if case.get("tokenizer"):
+    if case.get("tokenizer") and out["raw_notes"] and "lossy" in " ".join(out["raw_notes"]):
         assert out["exact"] is True, evidence
         assert out["raw_source"] in ("logprobs_token_ids", "nvext_completion_token_ids"), evidence
+    if case.get("prompt") or (case.get("tokenizer") and case["verdict"] == "template"):
+        assert out["prompt"] is not None, evidence
 
 
 def test_multibyte_case_recovers_exact_text_from_token_ids():

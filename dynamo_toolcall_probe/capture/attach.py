@@ -38,7 +38,7 @@ def collect_deployment(base_url: str, headers: dict[str, str]) -> tuple[dict[str
 def run_attach(url: str, model: str, request: dict[str, Any] | None, parser: str | None,
                reasoning_parser: str | None, headers: dict[str, str], stream_compare: bool,
                out: str | None, request_bytes_in: bytes | None = None):
-    from ..analysis import analyze_bodies
+    from ..analysis import Exchange, analyze
     from ..capture.repro import example_request, repro_body
     from ..redact import redact_json
     from .http import send_chat
@@ -64,31 +64,13 @@ def run_attach(url: str, model: str, request: dict[str, Any] | None, parser: str
                        " `dynamo-probe replay BUNDLE` shows which parser reproduces the response")
     metadata = {"attach": {"url": url, "model": model, "headers": sorted(headers)},
                 "deployment": redact_json(deployment), "missing": missing}
-    extra = {}
-    if streamed is not None:
-        extra["response.stream.txt"] = streamed.body_bytes
-    result = analyze_bodies(reply.body, reply.body_bytes, body,
-                            json.dumps(body, indent=2).encode(), parser, reasoning_parser,
-                            out=None)
+    stream = None
     if streamed is not None and streamed.ok:
-        merge_stream_comparison(result, reply.body, streamed)
-    if out:
-        from ..analysis import _write
+        from ..diagnose import Stream
 
-        result.bundle = _write(out, json.dumps(body, indent=2).encode(), reply.body_bytes,
-                               result.diagnosis, body, parser, reasoning_parser, metadata, None,
-                               extra)
-    return result
-
-
-def merge_stream_comparison(result, body: dict[str, Any], streamed) -> None:
-    """Add the streaming-vs-non-streaming findings; a divergence alone makes it parser logic."""
-    from ..diagnose.stream_compare import compare_stream
-
-    diagnosis = result.diagnosis
-    diagnosis.findings += compare_stream(body, streamed.body, streamed.chunks)
-    if any(f.check == "stream_divergence" for f in diagnosis.findings) and \
-            diagnosis.verdict in ("ok", "inconclusive"):
-        diagnosis.verdict = "parser_logic"
-        diagnosis.fix = ("streaming and non-streaming differ: a Dynamo streaming-parser bug; "
-                         "report it with this bundle")
+        stream = Stream.from_chunks(streamed.chunks)
+    exchange = Exchange(reply.body, reply.body_bytes, body, json.dumps(body, indent=2).encode(),
+                        stream=stream,
+                        stream_bytes=streamed.body_bytes if streamed is not None else None)
+    return analyze(exchange, parser=parser, reasoning_parser=reasoning_parser, out=out,
+                   metadata=metadata)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..errors import VERDICT_EXIT_CODES
-
 
 @click.command()
 @click.option("--out", type=click.Path(path_type=str),
@@ -27,4 +25,4 @@ def demo(out: str | None, parser: str, no_replay: bool, as_json: bool) -> None:
         print_json(payload)
     else:
         print_diagnosis(result.diagnosis, str(result.bundle))
-    raise click.exceptions.Exit(VERDICT_EXIT_CODES[result.diagnosis.verdict])
+    raise click.exceptions.Exit(result.diagnosis.verdict.exit_code)

@@ -11,16 +11,18 @@ import click
 
 from pathlib import Path
 
-from ..errors import EXIT_INTERRUPTED, VERDICT_EXIT_CODES, ProbeError
+from ..errors import EXIT_INTERRUPTED, ProbeError
 from ..launch.backends import RECIPES
+from ..verdicts import Verdict
 
 BACKENDS = list(RECIPES)  # a new recipe is a new choice
 
 EPILOG = """Arguments after `--` go to the worker unchanged (e.g. `-- --max-model-len 8192`).
-Exit codes: the verdict's (0 ok, 10 model, 11 parser_config, 12 parser_logic, 13 inconclusive),
+Exit codes: the verdict's ({VERDICT_CODES}),
 2 bad input, 3 environment problem (engine or Dynamo missing, port taken), 4 a started process
 failed or was not ready in time, 130 interrupted. Every process the run started is stopped
-before it exits (unless --keep-serving)."""
+before it exits (unless --keep-serving).""".format(
+    VERDICT_CODES=", ".join(f"{v.exit_code} {v}" for v in sorted(Verdict, key=lambda v: v.exit_code)))
 
 
 def _load_json_file(path: str, what: str):
@@ -146,7 +148,7 @@ def _run(backend, model, parser, reasoning_parser, parser_version, served_model_
         if result.kept:
             click.echo(f"still serving at {result.base_url} (--keep-serving); stop with: "
                        f"kill -TERM {' '.join(map(str, result.kept))}")
-    raise click.exceptions.Exit(VERDICT_EXIT_CODES[result.diagnosis.verdict])
+    raise click.exceptions.Exit(result.diagnosis.verdict.exit_code)
 
 
 def main() -> None:

@@ -7,6 +7,12 @@ from typing import Any
 
 import click
 
+from ..verdicts import Verdict
+
+VERDICT_COLOURS = {Verdict.OK: "green", Verdict.MODEL: "yellow", Verdict.PARSER_CONFIG: "red",
+                   Verdict.PARSER_LOGIC: "magenta", Verdict.INCONCLUSIVE: "cyan",
+                   Verdict.TEMPLATE: "blue"}
+
 
 def print_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
@@ -23,8 +29,7 @@ def print_diagnosis(diagnosis, bundle_path: str | None = None) -> None:
 
     d = diagnosis.to_dict()
     console = Console(highlight=False, soft_wrap=True)
-    colour = {"ok": "green", "model": "yellow", "parser_config": "red", "parser_logic": "magenta",
-              "inconclusive": "cyan"}.get(d["verdict"], "white")
+    colour = VERDICT_COLOURS.get(diagnosis.verdict, "white")
     table = Table(show_header=False, box=None, padding=(0, 1))
     table.add_column(style="bold")
     table.add_column()
@@ -38,6 +43,15 @@ def print_diagnosis(diagnosis, bundle_path: str | None = None) -> None:
         table.add_row("compatible", ", ".join(d["suggested_parsers"]))
     table.add_row("expected", _short(d["expected_tool_calls"]))
     table.add_row("returned", _short(d["observed_tool_calls"]))
+    prompt = d.get("prompt")
+    if prompt:
+        missing = [t["name"] for t in prompt["tools"] if not t["in_prompt"]]
+        shown = f"{len(prompt['tools']) - len(missing)}/{len(prompt['tools'])} tools shown"
+        table.add_row("prompt", shown + (f" (missing: {', '.join(missing[:5])})" if missing else ""))
+    stream = d.get("stream")
+    if stream:
+        table.add_row("stream", f"{stream['chunks']} chunk(s)"
+                      + (", compared with the non-streaming body" if stream["compared_with_non_streaming"] else ""))
     if bundle_path:
         table.add_row("bundle", bundle_path)
     console.print(table)

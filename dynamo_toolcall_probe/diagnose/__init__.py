@@ -1,7 +1,10 @@
-"""The diagnosis: request + response (+ configured parser, tokenizer, worker record) -> verdict.
+"""The diagnosis: request + response (+ configured parser, tokenizer, worker record, stream,
+prompt, replay) -> verdict, findings, fix.
 
-Pure: plain data in, a `Diagnosis` out. `analyze` on a saved bundle, the demo and the live probe
-all call `diagnose`.
+Pure: plain data in, a `Diagnosis` out. `diagnose` takes every kind of evidence at once;
+evidence gathered after a first diagnosis (the replay proof, which needs the verdict to know
+whether it is worth running) is added with the Diagnosis' `add_*` methods, which run the same
+merging code (diagnose/evidence.py). The verdict and the fix are always read from the findings.
 """
 
 from __future__ import annotations
@@ -9,32 +12,55 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..formats import registry
-from ..reconstruct import SOURCE_WORKER, Decode, RawOutput, reconstruct
-from .detect import Detected, detect_formats
-from .engine_view import EngineView, build_engine_view
+from ..reconstruct import Decode, RawOutput, reconstruct
 from ..release import Release
 from ..release.knowledge import Knowledge
-from .fix import fix_for, suggested_parsers
+from ..verdicts import Verdict
+from . import fix as fixes
+from .detect import Detected, detect_formats
+from .engine_view import EngineView
+from .findings import Finding, deciding, pick
 from .observed import Observed, observe
-from .verdict import NO_PARSER, Finding, judge
+from .prompt import Prompt, PromptView
+from .stream_compare import Stream
+from .verdict import NO_PARSER, judge
 
-__all__ = ["Diagnosis", "diagnose", "NO_PARSER"]
+__all__ = ["Diagnosis", "diagnose", "NO_PARSER", "Finding", "Verdict", "Stream", "Prompt"]
 
 
 @dataclass
 class Diagnosis:
-    verdict: str
-    fix: str
     raw: RawOutput
     observed: Observed
     detected: list[Detected]
     findings: list[Finding]
     configured_parser: str | None
     reasoning_parser: str | None
+    request: dict[str, Any] | None = None
+    response: dict[str, Any] | None = None
     replay: list[dict[str, Any]] | None = field(default=None)
     engine_view: EngineView | None = field(default=None)  # only with the worker hook's record
+    prompt: PromptView | None = field(default=None)  # only when the prompt is known or rendered
+    stream: dict[str, Any] | None = field(default=None)  # what the streamed reply showed
     knowledge: Knowledge = field(default_factory=lambda: Knowledge.of(Release(None)))
+
+    @property
+    def verdict(self) -> Verdict:
+        return pick(self.findings)
+
+    @property
+    def fix(self) -> str:
+        finding = deciding(self.findings)
+        if finding is not None and finding.fix:
+            return finding.fix
+        verdict = self.verdict
+        if verdict == Verdict.OK:
+            return fixes.NOTHING_TO_FIX if self.detected else fixes.NO_CALL_WANTED
+        if verdict == Verdict.PARSER_LOGIC:
+            return fixes.parser_logic_fix(self.configured_parser)
+        if verdict == Verdict.INCONCLUSIVE:
+            return fixes.raw_output_fix(bool((self.request or {}).get("logprobs")), self.knowledge)
+        return fixes.model_fix(finding.check if finding else "", self.knowledge)
 
     @property
     def release(self) -> Release:
@@ -43,6 +69,10 @@ class Diagnosis:
     @property
     def family(self) -> str | None:
         return self.detected[0].family if self.detected else None
+
+    @property
+    def notes(self) -> list[Finding]:
+        return [f for f in self.findings if f.note]
 
     @property
     def evidence(self) -> list[str]:
@@ -54,13 +84,30 @@ class Diagnosis:
             d = self.detected[0]
             lines.append(f"raw output format: {d.family} ({len(d.extraction.calls)} call(s), "
                          f"{d.well_formed_calls} well-formed)")
-        lines += [f"[{f.verdict}] {f.message}" for f in self.findings]
+        lines += [f.line() for f in self.findings]
         return lines
+
+    # --- evidence gathered later ---------------------------------------------------------------
+    def add_replay(self, replay: list[dict[str, Any]]) -> None:
+        from .evidence import add_replay
+
+        add_replay(self, replay)
+
+    def add_stream(self, stream: Stream, compare: bool = True) -> None:
+        from .evidence import add_stream
+
+        add_stream(self, stream, compare)
+
+    def add_prompt(self, prompt: Prompt) -> None:
+        from .evidence import add_prompt
+
+        add_prompt(self, prompt)
 
     def to_dict(self) -> dict[str, Any]:
         primary = self.detected[0] if self.detected else None
         return {
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,
+            "exit_code": self.verdict.exit_code,
             "fix": self.fix,
             "evidence": self.evidence,
             "findings": [f.to_dict() for f in self.findings],
@@ -71,7 +118,7 @@ class Diagnosis:
             "detected_formats": [d.to_dict() for d in self.detected],
             "configured_parser": self.configured_parser,
             "reasoning_parser": self.reasoning_parser,
-            "suggested_parsers": suggested_parsers(primary.family, self.knowledge) if primary else [],
+            "suggested_parsers": fixes.suggested_parsers(primary.family, self.knowledge) if primary else [],
             "release": {**self.release.to_dict(), "facts_from": self.knowledge.measured,
                         "facts_basis": self.knowledge.basis},
             "expected_tool_calls": [{"name": c.name, "arguments": c.arguments}
@@ -83,6 +130,8 @@ class Diagnosis:
             "observed": self.observed.to_dict(),
             "replay": self.replay,
             "engine_view": self.engine_view.to_dict() if self.engine_view is not None else None,
+            "prompt": self.prompt.to_dict() if self.prompt is not None else None,
+            "stream": self.stream,
         }
 
 
@@ -90,43 +139,37 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
              configured_parser: str | None = None, reasoning_parser: str | None = None,
              decode: Decode | None = None, worker_token_ids: list[int] | None = None,
              replay: list[dict[str, Any]] | None = None,
-             release: Release | None = None) -> Diagnosis:
+             release: Release | None = None, *, stream: Stream | None = None,
+             prompt: Prompt | None = None) -> Diagnosis:
     """`configured_parser`: the worker's --dyn-tool-call-parser; NO_PARSER ("none") when it was
     launched without one; None when unknown. `release`: the deployment's Dynamo release (and
     DYN_PARSER_VERSION); unknown when None, and then every release-specific fact is worded as
-    the newest measured release's."""
+    the newest measured release's. `stream`: the streamed reply; when its assembled body is
+    `response` itself the capture was streamed only, else it is compared with `response`.
+    `prompt`: the prompt the engine saw (or the model's chat template rendered)."""
+    from .evidence import add_engine_view, add_prompt, add_replay, add_stream, stream_gaps
+
     knowledge = Knowledge.of(release or Release(None))
     raw = reconstruct(response, decode, worker_token_ids)
     observed = observe(response)
+    streamed_only = stream is not None and stream.body is response
+    if streamed_only:
+        stream_gaps(raw, stream, request)
     tools = (request or {}).get("tools")
     from ..formats.registry import PARSER_FAMILIES
 
     detected = detect_formats(raw.text, tools if isinstance(tools, list) else None, reasoning_parser,
                               PARSER_FAMILIES.get(configured_parser or ""), observed.finish_reason)
-    verdict, findings = judge(raw, detected, observed, request, configured_parser,
-                              reasoning_parser, knowledge)
-    family = detected[0].family if detected else None
-    fix = fix_for(verdict, findings, family, configured_parser,
-                  asked_logprobs=bool((request or {}).get("logprobs")), knowledge=knowledge)
-    diagnosis = Diagnosis(verdict, fix, raw, observed, detected, findings, configured_parser,
-                          reasoning_parser, knowledge=knowledge)
-    if raw.source == SOURCE_WORKER and worker_token_ids is not None:
-        _add_engine_view(diagnosis, response, request, worker_token_ids, decode)
+    findings = judge(raw, detected, observed, request, configured_parser, reasoning_parser,
+                     knowledge)
+    diagnosis = Diagnosis(raw, observed, detected, findings, configured_parser, reasoning_parser,
+                          request, response, knowledge=knowledge)
+    if worker_token_ids is not None:
+        add_engine_view(diagnosis, response, worker_token_ids, decode)
+    if stream is not None:
+        add_stream(diagnosis, stream, compare=not streamed_only)
+    if prompt is not None:
+        add_prompt(diagnosis, prompt)
     if replay is not None:
-        from .replay_evidence import apply_replay
-
-        apply_replay(diagnosis, replay)
+        add_replay(diagnosis, replay)
     return diagnosis
-
-
-def _add_engine_view(diagnosis: Diagnosis, response: dict[str, Any],
-                     request: dict[str, Any] | None, worker_token_ids: list[int],
-                     decode: Decode | None) -> None:
-    """Engine tokens vs the frontend's report of them. Added after the verdict on purpose: each
-    difference is a fact about the frontend (logprobs dropped, special tokens blanked), not proof
-    that the tool parser failed, so it becomes neutral ("ok") evidence and the verdict stands."""
-    view = build_engine_view(diagnosis.raw.text, len(worker_token_ids), response,
-                             diagnosis.reasoning_parser, decode, request, diagnosis.knowledge)
-    diagnosis.engine_view = view
-    diagnosis.findings += [Finding("ok", d.kind, f"engine tokens vs frontend: {d.message}")
-                           for d in view.differences]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +29,32 @@ class Detected:
                 "calls": len(self.extraction.calls), "well_formed_calls": self.well_formed_calls}
 
 
+@functools.lru_cache(maxsize=1)
+def _extract_takes_finish_reason() -> bool:
+    """formats.extract decides stop-token ends from the finish reason where it knows them."""
+    return "finish_reason" in inspect.signature(extract).parameters
+
+
+def _extract(spec, text: str, tools, reasoning_parser: str | None,
+             finish_reason: str | None) -> Extraction:
+    if _extract_takes_finish_reason():
+        return extract(spec, text, tools, reasoning_parser, finish_reason=finish_reason)
+    return extract(spec, text, tools, reasoning_parser)
+
+
+def explicit_json_call(text: str) -> bool:
+    """The whole text is a JSON call object (or a list of them) with a name AND an arguments /
+    parameters key: a call attempt even without a marker. A bare object with a "name" field alone
+    is structured output (a JSON answer), not a call."""
+    try:
+        value = json.loads(text.strip())
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    items = value if isinstance(value, list) else [value]
+    return bool(items) and all(isinstance(i, dict) and isinstance(i.get("name"), str)
+                               and ("arguments" in i or "parameters" in i) for i in items)
+
+
 def detect_formats(text: str, tools: list[dict[str, Any]] | None,
                    reasoning_parser: str | None, prefer_family: str | None = None,
                    finish_reason: str | None = None) -> list[Detected]:
@@ -38,7 +67,7 @@ def detect_formats(text: str, tools: list[dict[str, Any]] | None,
         if not spec.scan(text):
             continue
         found.append(Detected(family, registry.names_of(family),
-                              extract(spec, text, tools, reasoning_parser, finish_reason)))
+                              _extract(spec, text, tools, reasoning_parser, finish_reason)))
 
     def marked(d: Detected) -> bool:
         return any(m and m in text for m in registry.get_spec(d.family).start_markers)
@@ -48,9 +77,15 @@ def detect_formats(text: str, tools: list[dict[str, Any]] | None,
         return (-d.well_formed_calls, not (d.extraction.calls and marked(d)), -covered,
                 d.family != prefer_family, d.family)
 
+    # An unmarked format (bare JSON, a bare Python list) is identified by its shape alone: it
+    # counts only when a call in it has a name. Bracketed text that does not even decode is no
+    # evidence of that format (an invented `[TOOL_CALL]{tool => ...}` is not llama3_json).
+    found = [d for d in found if marked(d) or any(c.name for c in d.extraction.calls)]
     if not tools:
-        # Without tools in the request no call can be right; only a marked format counts as an
-        # attempt at one. Bare JSON (llama3_json without <|python_tag|>) is structured output.
-        found = [d for d in found if marked(d)]
+        # Without tools in the request no call can be right; only a marked format, or a bare JSON
+        # call with its arguments key, counts as an attempt at one. Bare JSON with a name alone
+        # is structured output.
+        explicit = explicit_json_call(text)
+        found = [d for d in found if marked(d) or explicit]
     found.sort(key=rank)
     return found

@@ -1,4 +1,9 @@
-"""The concrete fix for a verdict, worded for the person who runs the deployment."""
+"""The concrete fix each finding calls for, worded for the person who runs the deployment.
+
+The judge attaches these to its findings when it makes them (`Finding.fix`); the diagnosis' fix
+is the fix of the finding that decides the verdict. Release-specific facts come from `Knowledge`
+and are worded with its label.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ from ..formats import base as kinds
 from ..formats import registry
 from ..release import Release
 from ..release.knowledge import Knowledge
-from .verdict import Finding
+
+NOTHING_TO_FIX = "nothing to fix: the tool call came back as the model emitted it"
+NO_CALL_WANTED = "nothing to fix: no tool call was wanted and none was made"
 
 MODEL_FIXES = {
     kinds.TRUNCATED: "the call was cut off: raise max_tokens for this request",
@@ -18,15 +25,32 @@ MODEL_FIXES = {
     kinds.UNKNOWN_TOOL: "the model called a tool the request does not offer: check the tool names "
                         "and descriptions the chat template renders",
     kinds.SCHEMA_VIOLATION: "the arguments break the tool's JSON Schema: make the parameter "
-                            "descriptions clearer or constrain output with structural tags",
+                            "descriptions clearer or constrain output{structural_tag}",
     kinds.INSIDE_REASONING: "the model emitted the call inside its reasoning, where no tool parser "
                             "looks: check --dyn-reasoning-parser and the chat template, or disable "
                             "thinking for tool turns",
     kinds.MISSING_NAME: "the model emitted a call without a tool name",
-    kinds.MALFORMED: "the model broke the tool-call format's structure",
-    "no_call": "the model ignored tool_choice: constrain output with structural tags / guided "
-               "decoding, or check that the chat template renders the tools",
+    kinds.MALFORMED: "the model broke the tool-call format's structure: constrain tool-call "
+                     "output{structural_tag}, or use a model fine-tuned for this tool format",
+    "no_call_required": "the model ignored tool_choice: constrain output{structural_tag}, and check "
+                        "that the chat template renders the tools",
+    "no_call": "if a call was expected, send \"tool_choice\": \"required\" (or name the "
+               "function), make the tool's description say when to use it, and check that the "
+               "chat template renders the tools",
+    "unparsed_markup": "the model wrote tool-call markup in a format no Dynamo parser reads: use a "
+                       "model fine-tuned for a supported tool format, constrain tool-call "
+                       "output{structural_tag}, and check that the chat template shows the model "
+                       "its own tool-call format",
+    "call_without_tools": "the request offered no tools, yet the model emitted a call: check the "
+                          "chat template and system prompt (a template that renders tool "
+                          "instructions without tools), or send the tools the model is expected "
+                          "to call",
 }
+
+
+def model_fix(check: str, knowledge: Knowledge) -> str:
+    fix = MODEL_FIXES.get(check, "the model's output is at fault")
+    return fix.replace("{structural_tag}", _structural_tag(knowledge))
 
 
 def suggested_parsers(family: str, knowledge: Knowledge) -> list[str]:
@@ -43,39 +67,49 @@ def _structural_tag(knowledge: Knowledge) -> str:
     return " with guided decoding (Dynamo 1.6 added structural tags)" if tag else ""
 
 
-def fix_for(verdict: str, findings: list[Finding], family: str | None, configured: str | None,
-            asked_logprobs: bool = False, knowledge: Knowledge | None = None) -> str:
+def parser_config_fix(family: str | None, knowledge: Knowledge) -> str:
+    if family is None:
+        names = ", ".join(sorted(knowledge.tool_parsers or registry.PARSER_FAMILIES))
+        return f"relaunch the worker with a valid --dyn-tool-call-parser (one of: {names})"
+    names = suggested_parsers(family, knowledge)
+    if not names:
+        return (f"{knowledge.label} has no tool parser that reads the {family} format: "
+                "upgrade Dynamo or change the model's tool format")
+    return (f"relaunch the worker with `--dyn-tool-call-parser {names[0]}`"
+            + (f" (equivalent names: {', '.join(names[1:])})" if len(names) > 1 else ""))
+
+
+def pairing_fix(paired: str) -> str:
+    return f"relaunch the worker with --dyn-reasoning-parser {paired}"
+
+
+def parser_logic_fix(configured: str | None) -> str:
+    return (f"Dynamo's {configured or 'configured'} parser mis-handled a well-formed call: "
+            "report it to ai-dynamo/dynamo with this bundle's REPORT.md and parity fixture")
+
+
+def reasoning_logic_fix(reasoning_parser: str | None) -> str:
+    return (f"Dynamo's {reasoning_parser or 'configured'} reasoning parser should end reasoning "
+            "where a tool-call start marker begins: report it to ai-dynamo/dynamo with this "
+            "bundle; meanwhile disable thinking for tool turns or run without "
+            "--dyn-reasoning-parser")
+
+
+STREAM_FIX = ("streaming and non-streaming differ: a Dynamo streaming-parser bug; report it with "
+              "this bundle")
+
+PARSER_UNKNOWN_FIX = "rerun with --parser set to the worker's --dyn-tool-call-parser value"
+
+
+def raw_output_fix(asked_logprobs: bool, knowledge: Knowledge | None = None) -> str:
+    """What to do when the raw output is unknown or incomplete."""
     knowledge = knowledge or Knowledge.of(Release(None))
-    if verdict == "parser_config":
-        pairing = next((f for f in findings if f.check == "reasoning_pairing"), None)
-        if pairing is not None:
-            return pairing.message.split(": ", 1)[-1]
-        if family is None:
-            names = ", ".join(sorted(knowledge.tool_parsers or registry.PARSER_FAMILIES))
-            return f"relaunch the worker with a valid --dyn-tool-call-parser (one of: {names})"
-        names = suggested_parsers(family, knowledge)
-        if not names:
-            return (f"{knowledge.label} has no tool parser that reads the {family} format: "
-                    "upgrade Dynamo or change the model's tool format")
-        return (f"relaunch the worker with `--dyn-tool-call-parser {names[0]}`"
-                + (f" (equivalent names: {', '.join(names[1:])})" if len(names) > 1 else ""))
-    if verdict == "model":
-        first = next(f for f in findings if f.verdict == "model")
-        fix = MODEL_FIXES.get(first.check, "the model's output is at fault: " + first.message)
-        return fix.replace("{structural_tag}", _structural_tag(knowledge))
-    if verdict == "parser_logic":
-        return (f"Dynamo's {configured or 'configured'} parser mis-handled a well-formed call: "
-                "report it to ai-dynamo/dynamo with this bundle's REPORT.md and parity fixture")
-    if verdict == "inconclusive":
-        if any(f.check == "parser_unknown" for f in findings):
-            return "rerun with --parser set to the worker's --dyn-tool-call-parser value"
-        if asked_logprobs:
-            return ("the request asked for logprobs but the frontend did not return them all"
-                    + _logprob_gaps(knowledge) + ": capture the engine's tokens with probe-launch "
-                    "(worker hook)" + _token_ids(knowledge) + " and pass --tokenizer")
-        return ("resend the request with \"logprobs\": true (and pass --tokenizer if the output "
-                "has multi-byte characters), then analyze again" + _sglang_gate(knowledge))
-    return "nothing to fix: the tool call came back as the model emitted it"
+    if asked_logprobs:
+        return ("the request asked for logprobs but the frontend did not return them all"
+                + _logprob_gaps(knowledge) + ": capture the engine's tokens with probe-launch "
+                "(worker hook)" + _token_ids(knowledge) + " and pass --tokenizer")
+    return ("resend the request with \"logprobs\": true (and pass --tokenizer if the output "
+            "has multi-byte characters), then analyze again" + _sglang_gate(knowledge))
 
 
 def _logprob_gaps(knowledge: Knowledge) -> str:

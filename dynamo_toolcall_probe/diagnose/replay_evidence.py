@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .verdict import Finding, leaked_markers
+from ..verdicts import Verdict
+from .findings import Finding, deciding
+from .verdict import leaked_markers
 
 
 def _calls(items: list[dict[str, Any]] | None) -> list[tuple[Any, Any]]:
@@ -49,30 +51,36 @@ def reproduces(result: dict[str, Any], observed) -> bool:
 
 
 def apply_replay(diagnosis, replay: list[dict[str, Any]]) -> None:
-    """Add the replay's proof to the diagnosis (evidence, fix) in place."""
+    """Add the replay's proof to the diagnosis in place: notes that back the verdict (they never
+    change it), and the parsers proven right appended to the deciding finding's fix."""
     diagnosis.replay = replay
     good = correct_parsers(diagnosis, replay)
     by_parser = {r["parser"]: r for r in replay}
     configured = diagnosis.configured_parser
-    add = diagnosis.findings.append
-    if diagnosis.verdict == "parser_config":
+    verdict = diagnosis.verdict
+
+    def note(v: Verdict, message: str) -> None:
+        diagnosis.findings.append(Finding(v, "replay", message, note=True))
+
+    if verdict == Verdict.PARSER_CONFIG:
         if good:
-            add(Finding("parser_config", "replay", "replay through Dynamo's real parsers: "
-                        f"{', '.join(good)} extract the calls correctly"))
-            diagnosis.fix += f" — replay confirmed: {', '.join(good)}"
+            note(verdict, "replay through Dynamo's real parsers: "
+                 f"{', '.join(good)} extract the calls correctly")
+            decider = deciding(diagnosis.findings)
+            if decider is not None and decider.fix:
+                decider.fix += f" — replay confirmed: {', '.join(good)}"
         else:
-            add(Finding("parser_config", "replay", "replay: no Dynamo parser extracted these "
-                        "calls exactly; the suggested family is from the strict parse only"))
+            note(verdict, "replay: no Dynamo parser extracted these calls exactly; the suggested "
+                 "family is from the strict parse only")
     if configured in by_parser:
-        result = by_parser[configured]
-        if reproduces(result, diagnosis.observed):
-            add(Finding(diagnosis.verdict, "replay", f"replay with {configured} reproduces the "
-                        "deployment's response exactly (same tool_calls and content)"))
+        if reproduces(by_parser[configured], diagnosis.observed):
+            note(verdict, f"replay with {configured} reproduces the deployment's response exactly "
+                 "(same tool_calls and content)")
         else:
-            add(Finding("inconclusive", "replay", f"replay with {configured} does NOT reproduce "
-                        "the deployment's response: the deployment may run another Dynamo version "
-                        "or parser settings"))
+            note(Verdict.INCONCLUSIVE, f"replay with {configured} does NOT reproduce the "
+                 "deployment's response: the deployment may run another Dynamo version or parser "
+                 "settings")
     disagree = [r["parser"] for r in replay if r.get("agree") is False]
     if disagree and configured in disagree:
-        add(Finding("parser_logic", "stream_divergence", f"with {configured}, streaming and "
-                    "non-streaming results differ in the replay"))
+        note(Verdict.PARSER_LOGIC, f"with {configured}, streaming and non-streaming results "
+             "differ in the replay")

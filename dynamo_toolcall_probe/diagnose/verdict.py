@@ -1,38 +1,40 @@
-"""Raw output + request + response (+ configured parser) -> where the bug is, why, and the fix.
+"""Raw output + request + response (+ configured parser) -> findings, each with its fix.
 
-Verdicts: `model` (the text the model emitted is wrong), `parser_config` (the worker's
-`--dyn-tool-call-parser` names another family, or none), `parser_logic` (the configured parser
-mis-handled a well-formed call), `ok`, `inconclusive` (not enough evidence). Findings are collected
-from every check; the verdict is the finding that explains the failure at its root: a wrong
-parser first (nothing else can be judged through it), then a model defect, then parser logic.
+The verdict is the decisive finding of highest precedence (`Verdict`: parser_config, template,
+model, parser_logic, inconclusive, ok). The rules, in the order they apply:
+
+1. Evidence before priors. When the response carries exactly the calls a strict reading of the
+   raw output gives, no marker leaked and the finish reason agrees, the verdict is ok. A prior
+   (no end marker, an inert parser name) is then a note, never the verdict.
+2. A parser_config verdict needs a family under which the calls come out well-formed; a wrong
+   parser next to markup no family reads is a note beside the model's verdict.
+3. Each broken call is the model's; each well-formed call the parser lost, changed or invented is
+   the parser's. When both happen, the parser's fault decides (a correct parser would have
+   returned the well-formed calls) and the model's defect is a note with its own fix.
+4. No call in the raw output: `no_call` (tools offered, prose answer: the model), call-like markup
+   no family reads (the model), calls with no tools offered (the model or its template).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from ..formats import base as kinds
 from ..formats import registry
-from ..reconstruct import SOURCE_CONTENT, SOURCE_NONE, RawOutput
+from ..reconstruct import SOURCE_NONE, RawOutput
 from ..release import Release
 from ..release.knowledge import Knowledge
+from ..verdicts import Verdict
+from . import fix as fixes
+from .calls import CallReading, drafts, expected_calls, extra_observed, read_calls, unmatched
 from .compare import compare_calls
 from .detect import Detected
+from .findings import Finding
+from .no_call import judge_no_call, offered_tools, tool_choice_required  # noqa: F401 (re-export)
 from .observed import Observed
 
 NO_PARSER = "none"  # configured_parser value meaning "the worker was launched without one"
-VERDICT_ORDER = ("parser_config", "model", "parser_logic", "inconclusive", "ok")
 
-
-@dataclass
-class Finding:
-    verdict: str
-    check: str
-    message: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"verdict": self.verdict, "check": self.check, "message": self.message}
+__all__ = ["NO_PARSER", "Finding", "judge", "leaked_markers", "tool_choice_required"]
 
 
 def leaked_markers(content: str | None) -> list[tuple[str, str]]:
@@ -47,152 +49,268 @@ def leaked_markers(content: str | None) -> list[tuple[str, str]]:
     return hits
 
 
-def tool_choice_required(request: dict[str, Any] | None) -> str | None:
-    """The tool the request forces ("*" for `required`), or None."""
-    choice = (request or {}).get("tool_choice")
-    if choice == "required":
-        return "*"
-    if isinstance(choice, dict):
-        fn = choice.get("function")
-        if isinstance(fn, dict) and isinstance(fn.get("name"), str):
-            return fn["name"]
-    return None
+class _Judge:
+    def __init__(self, raw: RawOutput, detected: list[Detected], observed: Observed,
+                 request: dict[str, Any] | None, configured: str | None,
+                 reasoning_parser: str | None, knowledge: Knowledge) -> None:
+        self.raw, self.observed, self.request = raw, observed, request
+        self.configured, self.reasoning_parser, self.knowledge = configured, reasoning_parser, knowledge
+        self.primary = detected[0] if detected else None
+        self.findings: list[Finding] = []
+        self.readable = False
+        named = None if configured in (None, NO_PARSER) else registry.PARSER_FAMILIES.get(configured)
+        self.listed = None if configured in (None, NO_PARSER) else knowledge.is_tool_parser(configured)
+        self.inert = knowledge.inert(configured) if configured and self.listed else None
+        self.paired = knowledge.needs_reasoning(configured) if configured and self.listed else None
+        self.unpaired = bool(self.paired) and reasoning_parser != self.paired
+        self.named_family = None if self.listed is False else named
+        # The family the configured parser really parses here: none when the name is listed but,
+        # on the default route or without its reasoning parser, parses nothing.
+        self.configured_family = None if self.inert or self.unpaired else self.named_family
+        self.raw_fix = fixes.raw_output_fix(bool((request or {}).get("logprobs")), knowledge)
+
+    def add(self, verdict: Verdict, check: str, message: str, fix: str | None = None,
+            note: bool = False) -> None:
+        if fix is None and verdict == Verdict.PARSER_LOGIC:
+            fix = fixes.parser_logic_fix(self.configured)
+        self.findings.append(Finding(verdict, check, message, fix, note))
+
+    def model_fix(self, check: str) -> str:
+        return fixes.model_fix(check, self.knowledge)
+
+    # --- the whole judgement ---------------------------------------------------------------------
+    def run(self) -> list[Finding]:
+        if self.raw.source == SOURCE_NONE:
+            self._check_response_itself()
+            self.add(Verdict.INCONCLUSIVE, "raw_output", "no raw model output: the response has "
+                     "neither logprobs nor content", self.raw_fix)
+            return self.findings
+        if self.primary is None:
+            self._check_response_itself()
+            judge_no_call(self.raw, self.observed, self.request, self.add, self.model_fix,
+                          self.raw_fix)
+            return self.findings
+        readings = read_calls(self.raw.text, self.primary.extraction.calls,
+                              self.observed.finish_reason, self.reasoning_parser)
+        expected = expected_calls(readings)
+        # The family reads a named call with decoded arguments outside closed reasoning: what a
+        # parser of that family would return (a missing end marker or a stop-token end does not
+        # change that). Rule 2 needs it for a parser_config verdict.
+        self.readable = any(r.call.name and r.call.arguments is not None and not r.draft
+                            for r in expected)
+        if offered_tools(self.request) == []:
+            self._calls_without_tools()
+            return self.findings
+        if self._response_agrees(expected):
+            self._agreement_notes(readings, expected)
+            return self.findings
+        self._check_response_itself()
+        self._configuration(expected)
+        self._calls(readings, expected)
+        return self.findings
+
+    # --- rule 1: the response agrees with a strict reading ---------------------------------------
+    def _response_agrees(self, expected: list[CallReading]) -> bool:
+        o = self.observed
+        return (bool(expected) and all(r.usable and not r.draft for r in expected)
+                and not compare_calls([r.call for r in expected], o.tool_calls)
+                and not leaked_markers(o.content)
+                and o.finish_reason in ("tool_calls", "length"))
+
+    def _agreement_notes(self, readings: list[CallReading], expected: list[CallReading]) -> None:
+        why = "the response carries exactly this call, so the parser recovered what the model meant"
+        for r in expected:
+            for p in r.priors:
+                self.add(Verdict.MODEL, p.kind, f"call {r.call.name}: {p.message}",
+                         self.model_fix(p.kind), note=True)
+            if r.stop_token_end:
+                self._stop_token_note(r)
+        for r in drafts(readings):
+            self._draft_note(r)
+        if self.configured_family != self.primary.family and self.configured is not None:
+            self._configuration(expected, note_why=why.replace("this call", "these calls"))
+        if self.observed.finish_reason == "length":
+            self.add(Verdict.MODEL, "finish_reason", "generation hit max_tokens "
+                     "(finish_reason: length) after the calls", self.model_fix("truncated"), note=True)
+
+    def _stop_token_note(self, r: CallReading) -> None:
+        ends = ", ".join(getattr(registry.get_spec(self.primary.family), "stop_token_ends", ()))
+        self.add(Verdict.OK, "stop_token_end", f"call {r.call.name} runs to the end of the output "
+                 f"without its end marker{f' ({ends})' if ends else ''}, a stop token the engine "
+                 f"ends generation on (finish_reason {self.observed.finish_reason!r}): complete",
+                 note=True)
+
+    def _draft_note(self, r: CallReading) -> None:
+        self.add(Verdict.OK, "reasoning_draft", f"a draft call {r.call.name} inside the closed "
+                 f"reasoning (chars {r.call.span[0]}-{r.call.span[1]}) is reasoning, not a call",
+                 note=True)
+
+    # --- the response on its own ---------------------------------------------------------------
+    def _check_response_itself(self) -> None:
+        o, primary = self.observed, self.primary
+        if primary and self.configured_family == primary.family:
+            owner = Verdict.PARSER_LOGIC
+        elif primary and self.configured is not None:
+            owner = Verdict.PARSER_CONFIG  # the wrong (or no) parser explains what the response shows
+        else:
+            owner = Verdict.INCONCLUSIVE
+        fix = (fixes.parser_config_fix(primary.family, self.knowledge)
+               if owner == Verdict.PARSER_CONFIG else
+               fixes.PARSER_UNKNOWN_FIX if owner == Verdict.INCONCLUSIVE else None)
+        # Under a wrong parser, what the response shows decides only if the right family would
+        # return the calls (rule 2); else it is a consequence of markup no parser reads.
+        note = owner == Verdict.PARSER_CONFIG and not self.readable
+        leaks = leaked_markers(o.content)
+        if leaks:
+            fams = sorted({f for f, _ in leaks})
+            self.add(owner, "markers_in_content", "tool-call markers leaked into message.content: "
+                     + ", ".join(sorted({m for _, m in leaks})) + f" ({'/'.join(fams)} format)",
+                     fix, note)
+        if o.tool_calls and o.finish_reason not in ("tool_calls", "length"):
+            self.add(owner, "finish_reason", f"the response has {len(o.tool_calls)} tool call(s) "
+                     f"but finish_reason is {o.finish_reason!r}, not 'tool_calls'", fix, note)
+        if not o.tool_calls and o.finish_reason == "tool_calls":
+            self.add(owner, "finish_reason", "finish_reason is 'tool_calls' but the response has "
+                     "no tool calls", fix, note)
+
+
+    # --- no tools offered --------------------------------------------------------------------------
+    def _calls_without_tools(self) -> None:
+        """Calls with no tools in the request: the model (or the template) wrote them; what the
+        parser did with them (leave them as content) is not a fault."""
+        why = "no tools were offered, so no parser fault follows from it"
+        before = len(self.findings)
+        self._check_response_itself()
+        self.findings[before:] = [f.as_note(why) for f in self.findings[before:]]
+        names = ", ".join(sorted({c.name or "?" for c in self.primary.extraction.calls}))
+        self.add(Verdict.MODEL, "call_without_tools", f"the request offered no tools, yet the raw "
+                 f"output holds {self.primary.family}-format tool call(s) ({names}): the model, or "
+                 "a chat template that renders tool instructions without tools, is at fault",
+                 self.model_fix("call_without_tools"))
+
+    # --- rule 2: the configuration ----------------------------------------------------------------
+    def _configuration(self, expected: list[CallReading], note_why: str | None = None) -> None:
+        primary, configured, k = self.primary, self.configured, self.knowledge
+        note = note_why is not None or not self.readable
+        why = note_why or ("no family reads these calls as well-formed, so no parser setting "
+                           "would return them")
+        pfix = fixes.parser_config_fix(primary.family, k)
+
+        def add(check: str, message: str, fix: str = pfix,
+                verdict: Verdict = Verdict.PARSER_CONFIG) -> None:
+            self.add(verdict, check, message + (f" ({why})" if note else ""), fix, note)
+
+        if self.unpaired and primary.family == self.named_family:
+            add("reasoning_pairing", f"on {k.label} the {configured!r} tool parser parses only "
+                f"together with --dyn-reasoning-parser {self.paired} (the worker runs with "
+                f"{self.reasoning_parser or 'none'})", fixes.pairing_fix(self.paired))
+        elif self.inert:
+            add("parser_family", f"the configured parser {configured!r} parses nothing: "
+                f"{self.inert}; the raw output holds {primary.family}-format tool calls")
+        elif configured == NO_PARSER:
+            add("parser_family", f"the raw output holds {primary.family}-format tool calls but the "
+                "worker runs without --dyn-tool-call-parser")
+        elif self.listed is False:
+            add("parser_family", f"the configured parser {configured!r} is not a tool parser of "
+                f"{k.label}")
+        elif configured is not None and self.named_family is None and self.listed:
+            add("parser_unknown", f"{k.label} lists the tool parser {configured!r}, but the probe "
+                "has no format spec for it", fixes.PARSER_UNKNOWN_FIX, Verdict.INCONCLUSIVE)
+        elif configured is not None and self.named_family is None:
+            add("parser_family", f"the configured parser {configured!r} is not a Dynamo tool "
+                "parser name")
+        elif self.named_family is not None and self.named_family != primary.family:
+            add("parser_family", f"the raw output holds {primary.family}-format tool calls but the "
+                f"configured parser {configured!r} parses the {self.named_family} format")
+
+    # --- rule 3: call by call ------------------------------------------------------------------
+    def _calls(self, readings: list[CallReading], expected: list[CallReading]) -> None:
+        o, finish = self.observed, self.observed.finish_reason
+        only_drafts = all(r.draft for r in expected)
+        model: list[Finding] = []
+        for r in expected:
+            for p in (*r.defects, *r.priors):
+                detail = p.message
+                if p.kind in ("truncated", "missing_end_marker") and finish == "length":
+                    detail += " — generation hit max_tokens (finish_reason: length)"
+                model.append(Finding(Verdict.MODEL, p.kind, f"call {r.call.name or '?'} at chars "
+                                     f"{r.call.span[0]}-{r.call.span[1]}: {detail}",
+                                     self.model_fix(p.kind)))
+        for r in drafts(readings):
+            self._draft_note(r)
+        for r in expected:
+            if r.stop_token_end:
+                self._stop_token_note(r)
+        ours = self.configured_family == self.primary.family
+        parser: list[Finding] = []
+        if ours and not only_drafts:
+            parser = self._parser_faults(readings, expected, bool(model))
+        elif self.configured is None and not model:
+            diffs = compare_calls([r.call for r in expected], o.tool_calls)
+            if diffs:
+                self.add(Verdict.INCONCLUSIVE, "parser_unknown", "the response does not carry the "
+                         f"raw output's calls ({diffs[0]}), and the configured parser is unknown: "
+                         "pass --parser with the worker's --dyn-tool-call-parser to tell "
+                         "configuration from parser logic", fixes.PARSER_UNKNOWN_FIX)
+        if parser and model:
+            why = "the parser's fault decides: a correct parser would have returned the well-formed calls"
+            model = [f.as_note(why) for f in model]
+        self.findings += model + parser
+
+    def _parser_faults(self, readings: list[CallReading], expected: list[CallReading],
+                       model_defects: bool) -> list[Finding]:
+        o, finish = self.observed, self.observed.finish_reason
+        pfix = fixes.parser_logic_fix(self.configured)
+        out: list[Finding] = []
+        if not model_defects:
+            diffs = compare_calls([r.call for r in expected], o.tool_calls)
+            out += [Finding(Verdict.PARSER_LOGIC, "tool_calls", d, pfix) for d in diffs]
+            for call in extra_observed(expected, o.tool_calls):
+                draft = next((d for d in drafts(readings) if d.key[0] == call.name), None)
+                if draft is not None:
+                    out.append(Finding(Verdict.PARSER_LOGIC, "reasoning_draft_returned", "the "
+                               f"response also returns the draft call {call.name} from inside the "
+                               f"closed reasoning (chars {draft.call.span[0]}-{draft.call.span[1]}) "
+                               "as a tool call: the tool parser read calls out of the reasoning", pfix))
+                    break
+            return self._blame_reasoning(expected, out)
+        lost = [r for r in unmatched([r for r in expected if r.well_formed], o.tool_calls)]
+        for r in lost:
+            out.append(Finding(Verdict.PARSER_LOGIC, "call_lost", f"the well-formed call "
+                               f"{r.call.name} at chars {r.call.span[0]}-{r.call.span[1]} is not in "
+                               "the response: the parser lost it next to a broken call", pfix))
+        broken_json = {r.call.name for r in expected if any(p.kind == "invalid_json" for p in r.defects)}
+        invented = [c for c in o.tool_calls if c.name in broken_json]
+        if invented and finish != "length":
+            out.append(Finding(Verdict.PARSER_LOGIC, "invented_call", "the parser returned a tool "
+                               f"call ({invented[0].name}: {invented[0].arguments_text}) built from "
+                               "JSON that does not parse: it should have reported the text, not "
+                               "invented arguments", pfix))
+        return self._blame_reasoning(expected, out)
+
+    def _blame_reasoning(self, expected: list[CallReading], out: list[Finding]) -> list[Finding]:
+        """A swallowed call that the response lost: the reasoning parser's logic, when the call
+        came back inside reasoning_content (the tool parser never saw it)."""
+        reasoning = self.observed.reasoning_content or ""
+        lost = unmatched([r for r in expected if r.swallowed and r.usable], self.observed.tool_calls)
+        hidden = [r for r in lost if r.call.arguments_text.strip()[:40] in reasoning
+                  or (r.call.name or "\0") in reasoning]
+        if not hidden:
+            return out
+        r = hidden[0]
+        blame = Finding(Verdict.PARSER_LOGIC, "reasoning_swallowed_call", f"the call "
+                        f"{r.call.name} follows an unclosed reasoning span ({r.swallowed}) and came "
+                        f"back inside reasoning_content: the {self.reasoning_parser or 'configured'} "
+                        "reasoning parser should end reasoning where a tool-call start marker "
+                        "begins", fixes.reasoning_logic_fix(self.reasoning_parser))
+        return [blame] + out
 
 
 def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
           request: dict[str, Any] | None, configured: str | None,
           reasoning_parser: str | None = None,
-          knowledge: Knowledge | None = None) -> tuple[str, list[Finding]]:
-    """`knowledge`: what the deployment's release does (release.knowledge); its facts are
-    worded with the release they were measured on."""
-    findings: list[Finding] = []
-    add = lambda v, check, msg: findings.append(Finding(v, check, msg))  # noqa: E731
-    knowledge = knowledge or Knowledge.of(Release(None))
-    named_family = (None if configured in (None, NO_PARSER)
-                    else registry.PARSER_FAMILIES.get(configured))
-    listed = None if configured in (None, NO_PARSER) else knowledge.is_tool_parser(configured)
-    inert = knowledge.inert(configured) if configured and listed else None
-    paired = knowledge.needs_reasoning(configured) if configured and listed else None
-    unpaired = bool(paired) and reasoning_parser != paired
-    if listed is False:
-        named_family = None  # the release has no such parser: nothing parses
-    # The family the configured parser really parses here: none when the name is listed but,
-    # on the default route or without its reasoning parser, parses nothing.
-    configured_family = None if inert or unpaired else named_family
-    primary = detected[0] if detected else None
-
-    _check_response_itself(observed, configured, configured_family, primary, add)
-
-    if raw.source == SOURCE_NONE:
-        add("inconclusive", "raw_output", "no raw model output: the response has neither logprobs "
-            "nor content")
-        return _pick(findings), findings
-
-    if primary is None:
-        _no_call_in_raw(raw, observed, request, add)
-        return _pick(findings), findings
-
-    calls = primary.extraction.calls
-    # 1. Configuration: is the configured parser of the family the model speaks?
-    if unpaired and primary.family == named_family:
-        add("parser_config", "reasoning_pairing", f"on {knowledge.label} the {configured!r} tool "
-            f"parser parses only together with --dyn-reasoning-parser {paired} (the worker runs "
-            f"with {reasoning_parser or 'none'}): relaunch it with --dyn-reasoning-parser {paired}")
-    elif inert:
-        add("parser_config", "parser_family", f"the configured parser {configured!r} parses "
-            f"nothing: {inert}; the raw output holds {primary.family}-format tool calls")
-    elif configured == NO_PARSER:
-        add("parser_config", "parser_family", f"the raw output holds {primary.family}-format tool "
-            "calls but the worker runs without --dyn-tool-call-parser")
-    elif listed is False:
-        add("parser_config", "parser_family", f"the configured parser {configured!r} is not a "
-            f"tool parser of {knowledge.label}")
-    elif configured is not None and named_family is None and listed:
-        add("inconclusive", "parser_unknown", f"{knowledge.label} lists the tool parser "
-            f"{configured!r}, but the probe has no format spec for it")
-    elif configured is not None and named_family is None:
-        add("parser_config", "parser_family", f"the configured parser {configured!r} is not a "
-            "Dynamo tool parser name")
-    elif named_family is not None and named_family != primary.family:
-        add("parser_config", "parser_family", f"the raw output holds {primary.family}-format tool "
-            f"calls but the configured parser {configured!r} parses the {named_family} format")
-
-    # 2. Model: defects in the text itself.
-    model_problems = [(c, p) for c in calls for p in c.problems if p.kind in kinds.MODEL_PROBLEMS]
-    finish = observed.finish_reason
-    for call, problem in model_problems:
-        detail = problem.message
-        if problem.kind in (kinds.TRUNCATED, kinds.MISSING_END_MARKER) and finish == "length":
-            detail += " — generation hit max_tokens (finish_reason: length)"
-        add("model", problem.kind, f"call {call.name or '?'} at chars {call.span[0]}-{call.span[1]}: "
-            f"{detail}")
-    broken_json = [c for c, p in model_problems if p.kind == kinds.INVALID_JSON]
-    if broken_json and finish != "length":
-        invented = [o for o in observed.tool_calls if o.name in {c.name for c in broken_json}]
-        if invented and configured_family == primary.family:
-            add("parser_logic", "invented_call", "the parser returned a tool call "
-                f"({invented[0].name}: {invented[0].arguments_text}) built from JSON that does not "
-                "parse: it should have reported the text, not invented arguments")
-            return "parser_logic", findings
-
-    # 3. Parser logic: a well-formed call for the configured family that did not come back right.
-    if configured_family == primary.family and not model_problems:
-        for diff in compare_calls(calls, observed.tool_calls):
-            add("parser_logic", "tool_calls", diff)
-    elif configured is None and not model_problems:
-        diffs = compare_calls(calls, observed.tool_calls)
-        if diffs:
-            add("inconclusive", "parser_unknown", "the response does not carry the raw output's "
-                f"calls ({diffs[0]}), and the configured parser is unknown: pass --parser with the "
-                "worker's --dyn-tool-call-parser to tell configuration from parser logic")
-    return _pick(findings), findings
-
-
-def _check_response_itself(observed: Observed, configured: str | None,
-                           configured_family: str | None, primary: Detected | None, add) -> None:
-    if primary and configured_family == primary.family:
-        owner = "parser_logic"
-    elif primary and configured is not None:
-        owner = "parser_config"  # the wrong (or no) parser explains what the response shows
-    else:
-        owner = "inconclusive"
-    leaks = leaked_markers(observed.content)
-    if leaks:
-        fams = sorted({f for f, _ in leaks})
-        add(owner, "markers_in_content", "tool-call markers leaked into message.content: "
-            + ", ".join(sorted({m for _, m in leaks})) + f" ({'/'.join(fams)} format)")
-    if observed.tool_calls and observed.finish_reason not in ("tool_calls", "length"):
-        add(owner, "finish_reason", f"the response has {len(observed.tool_calls)} tool call(s) but "
-            f"finish_reason is {observed.finish_reason!r}, not 'tool_calls'")
-    if not observed.tool_calls and observed.finish_reason == "tool_calls":
-        add(owner, "finish_reason", "finish_reason is 'tool_calls' but the response has no tool calls")
-
-
-def _no_call_in_raw(raw: RawOutput, observed: Observed, request: dict[str, Any] | None, add) -> None:
-    forced = tool_choice_required(request)
-    if observed.tool_calls and not raw.exact and raw.source != SOURCE_CONTENT:
-        add("inconclusive", "raw_output", "the response has tool calls but the raw output is "
-            "incomplete (" + "; ".join(raw.notes[:2]) + "): it cannot show whether the model "
-            "emitted them; capture again with the worker hook (probe-launch) or nvext token ids")
-        return
-    if raw.source == SOURCE_CONTENT:
-        if observed.tool_calls:
-            add("inconclusive", "raw_output", "without logprobs the raw output is unknown: the "
-                "parser consumed the markers of the returned calls; resend with \"logprobs\": true")
-            return
-    if observed.tool_calls:
-        add("parser_logic", "invented_call", f"the response has {len(observed.tool_calls)} tool "
-            "call(s) but the raw model output contains no tool call in any known format")
-    elif forced:
-        what = "a tool call" if forced == "*" else f"a call to {forced!r}"
-        add("model", "no_call", f"tool_choice requires {what} but the model emitted none")
-    elif not raw.exact and raw.source == SOURCE_CONTENT:
-        add("inconclusive", "raw_output", "no logprobs: only message.content is known")
-    else:
-        add("ok", "no_call", "the model answered without calling a tool, and the response says so")
-
-
-def _pick(findings: list[Finding]) -> str:
-    if not findings:
-        return "ok"
-    return min((f.verdict for f in findings), key=VERDICT_ORDER.index)
+          knowledge: Knowledge | None = None) -> list[Finding]:
+    """Every finding about the exchange. `knowledge`: what the deployment's release does
+    (release.knowledge); its facts are worded with the release they were measured on."""
+    return _Judge(raw, detected, observed, request, configured, reasoning_parser,
+                  knowledge or Knowledge.of(Release(None))).run()

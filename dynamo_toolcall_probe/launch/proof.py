@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProbeError
+from ..verdicts import Verdict
 
-PROVABLE = ("parser_config", "parser_logic")
+PROVABLE = (Verdict.PARSER_CONFIG, Verdict.PARSER_LOGIC)
 
 
 def replay_proof(diagnosis, request: dict[str, Any], tokenizer_dir: Path | None,

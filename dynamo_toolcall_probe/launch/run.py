@@ -248,8 +248,6 @@ def _files(state: dict[str, Any], run_dir: Path) -> dict[str, bytes]:
         files.update(collect.record_files(run_dir / "records", repro.request_id if repro else None))
     if repro is not None and repro.streamed is not None:
         files["response.stream.txt"] = repro.streamed.body_bytes
-    if state.get("replay") is not None:
-        files["replay.json"] = json.dumps(state["replay"], indent=1).encode()
     return files
 
 
@@ -260,24 +258,24 @@ def _model_dir(plan: LaunchPlan) -> Path | None:
 
 
 def _write_partial(state, body, options, run_dir: Path, exc: BaseException) -> None:
-    from ..analysis import _write
+    from ..analysis import Exchange, write_bundle
 
     why = "interrupted (Ctrl-C or SIGTERM)" if isinstance(exc, KeyboardInterrupt) else str(exc)
     if not isinstance(exc, (ProbeError, KeyboardInterrupt)):
         why = f"{type(exc).__name__}: {exc}"
     meta = _metadata(state, options, run_dir)
     repro = state.get("repro")
-    response_bytes = repro.response.body_bytes if repro else None
     plan: LaunchPlan = state["plan"]
-    state["partial_bundle"] = _write(
-        options.out, json.dumps(body, indent=2, ensure_ascii=False).encode(), response_bytes, None,
-        body, plan.request.parser or "none", plan.request.reasoning_parser, meta,
-        f"probe-launch stopped: {why}", _files(state, run_dir))
+    exchange = Exchange(None, repro.response.body_bytes if repro else None, body,
+                        json.dumps(body, indent=2, ensure_ascii=False).encode())
+    state["partial_bundle"] = write_bundle(
+        options.out, exchange, None, parser=plan.request.parser or "none",
+        reasoning_parser=plan.request.reasoning_parser, metadata=meta,
+        error=f"probe-launch stopped: {why}", extra_files=_files(state, run_dir))
 
 
 def _analyze(state, body, options, run_dir: Path, kept: list[int]) -> LaunchResult:
-    from ..analysis import _write, analyze_bodies
-    from ..capture.attach import merge_stream_comparison
+    from ..analysis import Exchange, analyze
     from ..reconstruct import tokenizer_decoder
 
     plan: LaunchPlan = state["plan"]
@@ -287,31 +285,29 @@ def _analyze(state, body, options, run_dir: Path, kept: list[int]) -> LaunchResu
     decode = tokenizer_decoder(str(tok_dir)) if tok_dir and (tok_dir / "tokenizer.json").exists() else None
     parser = plan.request.parser or "none"
     engine_ids = record.token_ids if record is not None and record.complete else None
-    result = analyze_bodies(repro.response.body, repro.response.body_bytes, body, repro.request_bytes,
-                            parser, plan.request.reasoning_parser, decode,
-                            worker_token_ids=engine_ids, release=plan.release)
-    replay, no_proof = None, None
+    prompt_ids = record.prompt_token_ids if record is not None and record.complete else None
+    prove = None
     if options.replay:
-        from ..diagnose.replay_evidence import apply_replay
         from .proof import replay_proof
 
-        replay, no_proof = replay_proof(result.diagnosis, body, tok_dir,
-                                        Progress(None, quiet=options.quiet).say,
-                                        plan.request.python, plan.request.parser_version)
-        if replay is not None:
-            apply_replay(result.diagnosis, replay)  # what diagnose(replay=...) adds, in place
+        def prove(diagnosis):
+            return replay_proof(diagnosis, body, tok_dir, Progress(None, quiet=options.quiet).say,
+                                plan.request.python, plan.request.parser_version)
+    stream = None
     if repro.streamed is not None and repro.streamed.ok:
-        merge_stream_comparison(result, repro.response.body, repro.streamed)
+        from ..diagnose import Stream
+
+        stream = Stream.from_chunks(repro.streamed.chunks)
     base = f"http://{plan.request.host}:{plan.request.http_port}"
+    meta = None
     if options.out:
         meta = _metadata(state, options, run_dir)
-        if no_proof:
-            meta["missing"].append(no_proof)
-        if replay is not None:
-            state["replay"] = replay
         if kept:
             meta["kept_serving"] = {"url": base, "pids": kept}
-        result.bundle = _write(options.out, repro.request_bytes, repro.response.body_bytes,
-                               result.diagnosis, body, parser, plan.request.reasoning_parser, meta,
-                               None, _files(state, run_dir))
+    exchange = Exchange(repro.response.body, repro.response.body_bytes, body, repro.request_bytes,
+                        stream=stream, stream_bytes=repro.streamed.body_bytes if repro.streamed else None)
+    result = analyze(exchange, parser=parser, reasoning_parser=plan.request.reasoning_parser,
+                     release=plan.release, decode=decode, worker_token_ids=engine_ids,
+                     prompt_token_ids=prompt_ids, prove=prove, out=options.out, metadata=meta,
+                     extra_files=_files(state, run_dir) if options.out else None)
     return LaunchResult(result.diagnosis, result.bundle, plan, base, kept, state["timings"])

@@ -25,8 +25,12 @@ Builder-only fields:
   stream, chunk_size, finish_reason   capture mode and replay script
   sse: true        capture streaming and store the transcript as response.sse, as curl saves it
   tokenizer: true  copy the built-in tokenizer into the case dir and pass --tokenizer
+  chat_template    the model's chat template as the source shows it: written with the built-in
+                   tokenizer into the case's tokenizer/ (passed as --tokenizer, rendered by analyze)
+  prompt           the prompt the engine saw, as the source shows it: prompt.txt (--prompt)
   constructed      {content ("same" = the raw text), tool_calls, finish_reason, reasoning_content,
-                   logprob_chunk, last_token_only}: no Dynamo run; built with tests/helpers.py
+                   logprob_chunk, last_token_only, name_every_chunk}: no Dynamo run; built with
+                   tests/helpers.py (with `sse: true`, a transcript: helpers.sse_transcript)
   constructed_reason  why the case is constructed (copied to case.yaml with constructed: true)
 """
 
@@ -50,9 +54,8 @@ import helpers  # noqa: E402  (tests/helpers.py)
 TOOLS = yaml.safe_load((TESTS / "formats" / "tools.yaml").read_text())
 PUBLIC_TOOLS = yaml.safe_load((HERE / "public_tools.yaml").read_text())
 CASE_FIELDS = ("source", "url", "model", "parser", "reasoning_parser", "dynamo_version",
-               "tokenizer", "verdict", "class", "why", "check", "family", "constructed_reason",
+               "tokenizer", "prompt", "verdict", "class", "why", "check", "family", "constructed_reason",
                "xfail")
-SSE_XFAIL = "analyze rejects SSE transcripts (issue 11, 'Streamed captures')"
 MODELS_PER_STACK = 10  # the 1.6.1 frontend's inotify use (see replay/run.py)
 
 
@@ -159,6 +162,8 @@ def construct(case: dict[str, Any]) -> tuple[dict, dict]:
     if spec.get("reasoning_content"):
         resp["choices"][0]["message"]["reasoning_content"] = spec["reasoning_content"]
     resp["model"] = body["model"]
+    if case.get("sse"):
+        return body, helpers.sse_transcript(resp, pieces, spec.get("name_every_chunk", False))
     return body, resp
 
 
@@ -180,13 +185,20 @@ def write_case(case: dict[str, Any], req: dict, resp: dict | bytes) -> None:
         meta["constructed"] = True
     if case.get("sse"):
         meta["response"] = response_file(case)
-        meta.setdefault("xfail", SSE_XFAIL)
-    if case.get("tokenizer"):
+    if case.get("tokenizer") or case.get("chat_template"):
         from dynamo_toolcall_probe.replay.modeldir import builtin_model_dir
 
         (target / "tokenizer").mkdir()
         shutil.copy(builtin_model_dir() / "tokenizer.json", target / "tokenizer" / "tokenizer.json")
+        if case.get("chat_template"):
+            config = json.loads((builtin_model_dir() / "tokenizer_config.json").read_text())
+            config["chat_template"] = case["chat_template"]
+            (target / "tokenizer" / "tokenizer_config.json").write_text(
+                json.dumps(config, indent=1, ensure_ascii=False) + "\n")
         meta["tokenizer"] = "tokenizer"
+    if case.get("prompt"):
+        (target / "prompt.txt").write_text(case["prompt"])
+        meta["prompt"] = "prompt.txt"
     (target / "case.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
 
 
@@ -200,10 +212,12 @@ def check(cases: list[dict[str, Any]]) -> int:
     for case in cases:
         d = HERE / case["dir"]
         parser = case.get("parser")
-        tok = str(d / "tokenizer") if case.get("tokenizer") else None
+        tok = str(d / "tokenizer") if case.get("tokenizer") or case.get("chat_template") else None
         try:
             diag = analyze_files(str(d / response_file(case)), str(d / "request.json"), parser,
-                                 case.get("reasoning_parser"), tok).diagnosis
+                                 case.get("reasoning_parser"), tok,
+                                 prompt_path=str(d / "prompt.txt") if case.get("prompt") else None
+                                 ).diagnosis
         except ProbeError as exc:  # e.g. an SSE transcript the analysis does not read yet
             print(f"{'xf' if case.get('sse') or case.get('xfail') else 'XX'} {case['dir']:<45} "
                   f"want {case['verdict']} got error: {exc}")

@@ -47,9 +47,12 @@ CASES = [
      {"text": "<|tool_calls_section_begin|><|tool_call_begin|>functions.get_weather:0"
               "<|tool_call_argument_begin|>{\"location\": NYC}<|tool_call_end|>"
               "<|tool_calls_section_end|>"}, {}, "parser_logic", "invented_call"),
-    # hermes (1.6.1) leaves a well-formed call as raw markup when the request has no tools.
+    # hermes (1.6.1) leaves a well-formed call as raw markup when the request has no tools:
+    # the call is the model's (or its template's) doing, not the parser's (issue 11 rule 7).
     ("hermes-no-tools-leaks-markup", "hermes", "hermes", None, {"text": HERMES},
-     {"tools": None}, "parser_logic", "markers_in_content"),
+     {"tools": None}, "model", "call_without_tools"),
+    ("prose-answer-with-tools", "hermes", "hermes", None, {"text": "It is sunny in New York."},
+     {}, "model", "no_call"),
     ("no-logprobs", "hermes", "hermes", None, {"text": HERMES}, {"logprobs": False}, "inconclusive", None),
 ]
 

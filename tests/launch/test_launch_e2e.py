@@ -20,7 +20,7 @@ import pytest
 from processes import assert_nothing_left, tagged
 
 from dynamo_toolcall_probe.errors import (EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_INTERRUPTED,
-                                          EXIT_PARSER_CONFIG, EXIT_STARTUP, EXIT_OK)
+                                          EXIT_MODEL, EXIT_PARSER_CONFIG, EXIT_STARTUP, EXIT_OK)
 
 pytestmark = pytest.mark.skipif(
     __import__("importlib").util.find_spec("dynamo") is None,
@@ -218,8 +218,13 @@ def test_an_empty_answer_is_diagnosed(tmp_path):
     run = Launch(tmp_path, "--backend", "replay", "--parser", "hermes", "--json",
                  "--replay-script", script_file(tmp_path, token_ids=[], finish_reason="stop"))
     code, out, err = run.finish()
-    assert code == EXIT_OK, err
-    assert json.loads(out)["verdict"] == "ok"
+    # The hook's record makes the empty answer a known raw output (not "no logprobs"); with
+    # tools offered, no call and no text is the model's choice (issue 11 rule 7).
+    assert code == EXIT_MODEL, err
+    result = json.loads(out)
+    assert result["verdict"] == "model" and result["raw_source"] == "worker_token_ids"
+    assert any(f["check"] == "no_call" and "no text at all" in f["message"]
+               for f in result["findings"])
 
 
 def test_when_analysis_fails_the_captured_response_is_kept(tmp_path, monkeypatch):
@@ -231,7 +236,7 @@ def test_when_analysis_fails_the_captured_response_is_kept(tmp_path, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("analysis exploded")
 
-    monkeypatch.setattr(analysis, "analyze_bodies", broken)
+    monkeypatch.setattr(analysis, "analyze", broken)
     out = tmp_path / "bundle"
     with pytest.raises(RuntimeError, match="exploded"):
         run_launch(LaunchRequest(backend="replay", parser="hermes", hook=True),

@@ -89,9 +89,27 @@ def test_no_call_under_tool_choice_required_is_model():
     assert d.verdict == "model" and any(f.check == "no_call" for f in d.findings)
 
 
-def test_plain_answer_without_call_is_ok():
+def test_prose_answer_when_tools_were_offered_is_the_model_with_a_fix():
+    # issue 11 rule 7: the model chose not to call; never "nothing to fix"
     d = diagnose(resp("It is sunny."), request(), "hermes")
-    assert d.verdict == "ok"
+    assert d.verdict == "model" and any(f.check == "no_call" for f in d.findings)
+    assert '"tool_choice": "required"' in d.fix and "description" in d.fix
+    assert "nothing to fix" not in d.fix
+
+
+@pytest.mark.parametrize("extra", [
+    {"tool_choice": "none"},
+    {"messages": [{"role": "user", "content": "Weather in NYC?"},
+                  {"role": "assistant", "content": None, "tool_calls": [
+                      {"id": "c1", "type": "function", "function": {
+                          "name": "get_weather", "arguments": '{"location": "NYC"}'}}]},
+                  {"role": "tool", "tool_call_id": "c1", "content": "sunny, 22 C"}]},
+    {"tools": []},
+], ids=["tool_choice-none", "answer-from-tool-results", "no-tools"])
+def test_prose_answer_is_ok_when_no_call_was_wanted(extra):
+    d = diagnose(resp("It is sunny."), request(**extra), "hermes")
+    assert d.verdict == "ok", d.evidence
+    assert d.fix.startswith("nothing to fix")
 
 
 def test_call_inside_reasoning_is_model():
@@ -158,3 +176,107 @@ def test_unpaired_parser_on_another_family_names_the_family_it_parses():
     assert d.verdict == "parser_config"
     messages = " ".join(f.message for f in d.findings)
     assert "parses the dsml_v41 format" in messages and "not a Dynamo" not in messages
+
+
+# --- issue 11: evidence before priors, where calls end, reasoning, markup no family reads -------
+
+HERMES_OPEN = '<tool_call>\n{"name": "get_weather", "arguments": {"location": "NYC"}}\n'
+
+
+def test_missing_end_marker_recovered_by_the_parser_is_ok_with_a_note():
+    r = resp(HERMES_OPEN, content=None, tool_calls=[("get_weather", {"location": "NYC"})],
+             finish_reason="tool_calls")
+    d = diagnose(r, request(), "hermes")
+    assert d.verdict == "ok"
+    notes = [f for f in d.findings if f.check == "missing_end_marker"]
+    assert notes and all(f.note for f in notes)
+
+
+def test_missing_end_marker_not_recovered_is_the_model():
+    d = diagnose(resp(HERMES_OPEN, content=None), request(), "hermes")
+    assert d.verdict == "model" and "missing_end_marker" in {f.check for f in d.findings}
+
+
+def test_missing_end_marker_at_max_tokens_is_the_model_even_when_returned():
+    r = resp(HERMES_OPEN, content=None, tool_calls=[("get_weather", {"location": "NYC"})],
+             finish_reason="length")
+    assert diagnose(r, request(), "hermes").verdict == "model"
+
+
+def test_an_inert_parser_name_is_a_note_when_the_response_carries_the_calls():
+    # qwen3 parses nothing on 1.6.1's default route: a response with the call means the
+    # deployment runs another route or release; the prior may not overrule the evidence
+    r = resp(HERMES, content=None, tool_calls=[("get_weather", {"location": "NYC"})],
+             finish_reason="tool_calls")
+    d = diagnose(r, request(), "qwen3")
+    assert d.verdict == "ok"
+    assert any(f.note and f.verdict == "parser_config" for f in d.findings)
+
+
+def test_a_broken_call_next_to_a_lost_well_formed_call_is_parser_logic():
+    broken = '<tool_call>\n{"name": "get_weather", "arguments": {"location": NYC}}\n</tool_call>\n'
+    good = '<tool_call>\n{"name": "get_time", "arguments": {"timezone": "UTC"}}\n</tool_call>'
+    tools = [{"type": "function", "function": {"name": n, "parameters": {"type": "object"}}}
+             for n in ("get_weather", "get_time")]
+    d = diagnose(resp(broken + good, content=None), request(tools=tools), "hermes")
+    assert d.verdict == "parser_logic"
+    assert "call_lost" in {f.check for f in d.findings if not f.note}
+    assert any(f.note and f.check == "invalid_json" for f in d.findings)
+    kept = resp(broken + good, content=None, tool_calls=[("get_time", {"timezone": "UTC"})],
+                finish_reason="tool_calls")
+    assert diagnose(kept, request(tools=tools), "hermes").verdict == "model"
+
+
+def test_a_call_after_an_unclosed_think_swallowed_blames_the_reasoning_parser():
+    raw = "<think>\nI should check. " + HERMES
+    r = resp(raw, content=None)
+    r["choices"][0]["message"]["reasoning_content"] = raw[len("<think>"):]
+    d = diagnose(r, request(), "hermes", "qwen3")
+    assert d.verdict == "parser_logic"
+    assert d.findings[0].check == "reasoning_swallowed_call"
+    assert "qwen3 reasoning parser" in d.fix
+
+
+def test_a_draft_inside_closed_reasoning_then_the_real_call_is_ok():
+    raw = "<think>\nmaybe " + HERMES + "\n</think>\n\n" + HERMES
+    r = resp(raw, content="\n\n", tool_calls=[("get_weather", {"location": "NYC"})],
+             finish_reason="tool_calls")
+    d = diagnose(r, request(), "hermes", "qwen3")
+    assert d.verdict == "ok" and any(f.check == "reasoning_draft" for f in d.findings)
+    twice = resp(raw, content=None, tool_calls=[("get_weather", {"location": "NYC"})] * 2,
+                 finish_reason="tool_calls")
+    d = diagnose(twice, request(), "hermes", "qwen3")
+    assert d.verdict == "parser_logic"
+    assert "reasoning_draft_returned" in {f.check for f in d.findings}
+
+
+@pytest.mark.parametrize("raw", ["<get_weather>NYC</get_weather>",
+                                 '[TOOL_CALL]\n{tool => "get_weather"}\n[/TOOL_CALL]'])
+def test_markup_no_family_reads_is_the_model_and_no_parser_is_proposed(raw):
+    d = diagnose(resp(raw), request(), "hermes")
+    assert d.verdict == "model" and d.findings[-1].check == "unparsed_markup"
+    assert not d.detected and "--dyn-tool-call-parser" not in d.fix
+
+
+def test_a_wrong_parser_next_to_unreadable_calls_is_a_note():
+    raw = '<tool_call>\n{"name": "get_weather", "arguments": {"location": "N'
+    d = diagnose(resp(raw, finish_reason="length"), request(), "qwen3_coder")
+    assert d.verdict == "model"
+    assert any(f.note and f.verdict == "parser_config" for f in d.findings)
+
+
+def test_a_call_with_no_tools_offered_is_the_model_or_its_template():
+    d = diagnose(resp(HERMES), request(tools=[]), "hermes")
+    assert d.verdict == "model" and d.findings[-1].check == "call_without_tools"
+    assert "chat template" in d.fix
+    bare = '{"name": "greet", "parameters": {"text": "hi"}}'
+    assert diagnose(resp(bare), request(tools=[]), "llama3_json").verdict == "model"
+    answer = '{"name": "Science Fair", "date": "2024-05-01"}'  # structured output, not a call
+    assert diagnose(resp(answer), request(tools=[]), "llama3_json").verdict == "ok"
+
+
+def test_every_finding_carries_its_fix_and_the_diagnosis_uses_the_deciding_one():
+    d = diagnose(resp(HERMES), request(), "qwen3_coder")
+    decider = next(f for f in d.findings if not f.note and f.verdict == d.verdict)
+    assert decider.fix and d.fix == decider.fix
+    assert all("fix" in f and "note" in f for f in d.to_dict()["findings"])

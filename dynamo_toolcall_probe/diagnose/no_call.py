@@ -1,0 +1,123 @@
+"""The raw output holds no call any family parses: was one wanted, and did the model try?
+
+- Tools offered and a prose answer: the model chose not to call. That is the model's verdict, with
+  the fix a user can apply (`tool_choice: "required"`, a clearer tool description), never "nothing
+  to fix". Not when the request said `tool_choice: "none"`, and not when the last message is a
+  tool result (answering from the results is what the model should do).
+- Markup that looks like a tool call but that no family parses (an invented tag, a tag named
+  after an offered tool, a known sentinel spelled wrong): the model's error. No parser fix exists.
+- Tool-call-shaped output when the request offered no tools: the model, or a template that
+  rendered tool instructions anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from ..reconstruct import SOURCE_CONTENT, RawOutput
+from ..verdicts import Verdict
+from .observed import Observed
+
+Add = Callable[..., None]
+
+#: tags and brackets whose name says "tool call" in any spelling: <tool_call>, [TOOL_CALL],
+#: <｜｜DSML｜｜tool_calls>, <function_calls>, <|invoke ...>
+_CALL_TAG = re.compile(r"[<\[][^<>\[\]\n]{0,24}?(?:tool[_ ]?calls?|function[_ ]?calls?|invoke)"
+                       r"[^<>\[\]\n]{0,40}[>\]]", re.IGNORECASE)
+
+
+def offered_tools(request: dict[str, Any] | None) -> list[str] | None:
+    """Names of the request's tools; [] when it offered none; None when the request is unknown."""
+    if request is None:
+        return None
+    tools = request.get("tools")
+    names = []
+    for tool in tools if isinstance(tools, list) else []:
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(fn, dict) and isinstance(fn.get("name"), str):
+            names.append(fn["name"])
+    return names
+
+
+def tool_choice_required(request: dict[str, Any] | None) -> str | None:
+    """The tool the request forces ("*" for `required`), or None."""
+    choice = (request or {}).get("tool_choice")
+    if choice == "required":
+        return "*"
+    if isinstance(choice, dict):
+        fn = choice.get("function")
+        if isinstance(fn, dict) and isinstance(fn.get("name"), str):
+            return fn["name"]
+    return None
+
+
+def call_like_markup(text: str, tools: list[str] | None) -> str | None:
+    """The first piece of text that looks like an attempt at a tool call, or None."""
+    match = _CALL_TAG.search(text)
+    for name in tools or ():
+        tag = re.search(r"[<\[]\s*/?\s*" + re.escape(name) + r"\b[^<>\[\]\n]{0,40}[>\]]", text)
+        if tag and (match is None or tag.start() < match.start()):
+            match = tag
+    return match.group(0) if match else None
+
+
+def _answers_tool_results(request: dict[str, Any] | None) -> bool:
+    messages = (request or {}).get("messages")
+    if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict):
+        return False
+    return messages[-1].get("role") in ("tool", "function")
+
+
+def judge_no_call(raw: RawOutput, observed: Observed, request: dict[str, Any] | None,
+                  add: Add, fixes: Callable[[str], str], raw_fix: str) -> None:
+    """Findings for a raw output in which no family finds a call. `fixes(check)` words a model
+    fix; `raw_fix` is the fix for an unknown raw output."""
+    tools = offered_tools(request)
+    if observed.tool_calls and not raw.exact and raw.source != SOURCE_CONTENT:
+        add(Verdict.INCONCLUSIVE, "raw_output", "the response has tool calls but the raw output is "
+            "incomplete (" + "; ".join(raw.notes[:2]) + "): it cannot show whether the model "
+            "emitted them; capture again with the worker hook (probe-launch) or nvext token ids",
+            raw_fix)
+        return
+    if observed.tool_calls and raw.source == SOURCE_CONTENT:
+        add(Verdict.INCONCLUSIVE, "raw_output", "without logprobs the raw output is unknown: the "
+            "parser consumed the markers of the returned calls; resend with \"logprobs\": true",
+            raw_fix)
+        return
+    if observed.tool_calls:
+        add(Verdict.PARSER_LOGIC, "invented_call", f"the response has {len(observed.tool_calls)} "
+            "tool call(s) but the raw model output contains no tool call in any known format")
+        return
+    markup = call_like_markup(raw.text, tools)
+    if tools == [] and markup:
+        add(Verdict.MODEL, "call_without_tools", "the request offered no tools, yet the model "
+            f"wrote tool-call markup ({markup!r}): the model, or a chat template that renders "
+            "tool instructions without tools, is at fault", fixes("call_without_tools"))
+        return
+    forced = tool_choice_required(request)
+    if markup and tools:
+        add(Verdict.MODEL, "unparsed_markup", f"the model wrote tool-call-like markup ({markup!r}) "
+            "that no tool-call format reads: under every family it is not a well-formed call, so "
+            "no parser setting would return it", fixes("unparsed_markup"))
+    elif forced:
+        what = "a tool call" if forced == "*" else f"a call to {forced!r}"
+        add(Verdict.MODEL, "no_call", f"tool_choice requires {what} but the model emitted none",
+            fixes("no_call_required"))
+    elif not raw.exact and raw.source == SOURCE_CONTENT:
+        add(Verdict.INCONCLUSIVE, "raw_output", "no logprobs: only message.content is known",
+            raw_fix)
+    elif not tools:
+        why = "the request offered no tools" if tools == [] else "the request is unknown (pass --request)"
+        add(Verdict.OK, "no_call", f"the model answered without calling a tool ({why})")
+    elif (request or {}).get("tool_choice") == "none":
+        add(Verdict.OK, "no_call", "the request said tool_choice \"none\" and the model answered "
+            "without calling a tool")
+    elif _answers_tool_results(request):
+        add(Verdict.OK, "no_call", "the model answered from the tool results of the conversation "
+            "without calling another tool")
+    else:
+        what = "answered in prose" if raw.text.strip() else "returned no text at all"
+        add(Verdict.MODEL, "no_call", f"the request offered {len(tools)} tool(s) "
+            f"({', '.join(tools[:5])}) and the model {what} without calling one: the model chose "
+            "not to call", fixes("no_call"))
