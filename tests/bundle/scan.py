@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from dynamo_toolcall_probe.analysis import analyze_bodies
+from dynamo_toolcall_probe.analysis import Exchange, analyze
 from dynamo_toolcall_probe.reconstruct import tokenizer_decoder
 
 CASES = Path(__file__).parent.parent / "cases"
@@ -91,9 +91,9 @@ def bundle_of(tmp_path: Path, response: dict[str, Any], request: dict[str, Any] 
     """Analyse a response through the real path and write its bundle; returns the bundle dir."""
     out = tmp_path / "bundle"
     body = json.dumps(response).encode()
-    analyze_bodies(response, body, request, json.dumps(request).encode() if request else None,
-                   parser, None, tokenizer_decoder(tokenizer) if tokenizer else None, str(out),
-                   metadata, extra_files=extra)
+    exchange = Exchange(response, body, request, json.dumps(request).encode() if request else None)
+    analyze(exchange, parser=parser, decode=tokenizer_decoder(tokenizer) if tokenizer else None,
+            out=str(out), metadata=metadata, extra_files=extra)
     return out
 
 

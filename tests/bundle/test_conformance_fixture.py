@@ -73,7 +73,9 @@ def test_batch_fixture_holds_the_strict_parse_and_what_came_back(tmp_path):
         "environment": {}}}}}, "dynamo_v1", "10.0.7", True),
     ({"packages": {"ai-dynamo": "1.6.1", "vllm": "0.31.0"}, "dump_config": {"frontend": {"config": {
         "environment": {}, "config": {"chat_processor": "vllm"}}}}}, "vllm_python", "0.31.0", True),
-    ({"versions": {"ai-dynamo": "1.5.1"}}, "dynamo_v1", "ai-dynamo 1.5.1", False),
+    # the crate versions measured in that release's runtime (release.knowledge)
+    ({"versions": {"ai-dynamo": "1.5.1"}}, "dynamo_v1", "8.1.0", False),
+    ({"versions": {"ai-dynamo": "1.7.0"}}, "dynamo_v1", "ai-dynamo 1.7.0", False),  # unmeasured
     ({}, "dynamo_v1", "unknown release", False),
 ])
 def test_implementation_key_follows_release_and_parser_generation(tmp_path, meta, key, version, known):
