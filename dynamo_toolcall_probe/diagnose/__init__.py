@@ -32,6 +32,9 @@ class Diagnosis:
     reasoning_parser: str | None
     replay: list[dict[str, Any]] | None = field(default=None)
     engine_view: EngineView | None = field(default=None)  # only with the worker hook's record
+    # Where configured_parser came from: "option" (--parser), "launch", "discovery" (the
+    # deployment's model cards), "inferred" (diagnose/inference.py), or None (unknown).
+    configured_parser_source: str | None = field(default=None)
 
     @property
     def family(self) -> str | None:
@@ -63,6 +66,7 @@ class Diagnosis:
             "raw_notes": self.raw.notes,
             "detected_formats": [d.to_dict() for d in self.detected],
             "configured_parser": self.configured_parser,
+            "configured_parser_source": self.configured_parser_source,
             "reasoning_parser": self.reasoning_parser,
             "suggested_parsers": registry.names_of(primary.family, working_only=True) if primary else [],
             "expected_tool_calls": [{"name": c.name, "arguments": c.arguments}

@@ -19,9 +19,11 @@ PROVABLE = ("parser_config", "parser_logic")
 
 
 def replay_proof(diagnosis, request: dict[str, Any], tokenizer_dir: Path | None,
-                 say: Callable[[str], None]) -> tuple[list[dict[str, Any]] | None, str | None]:
-    """(replay results, None), or (None, why there is no proof)."""
-    if diagnosis.verdict not in PROVABLE:
+                 say: Callable[[str], None], force: bool = False,
+                 ) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """(replay results, None), or (None, why there is no proof). `force`: replay whatever the
+    verdict (attach infers an unknown parser configuration from it)."""
+    if not force and diagnosis.verdict not in PROVABLE:
         return None, None
     from ..replay.run import installed_parser_names, replay_parsers
     from ..replay.stack import require_dynamo

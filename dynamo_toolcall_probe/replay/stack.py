@@ -50,7 +50,10 @@ def require_dynamo(python: str = sys.executable) -> None:
 class ReplayStack:
     def __init__(self, models: list[ServedModel], model_dir: Path | None = None,
                  run_dir: Path | None = None, worker_prefix: list[str] | None = None,
-                 timeout: float = 60.0, python: str = sys.executable) -> None:
+                 timeout: float = 60.0, python: str = sys.executable,
+                 discovery_backend: str = "file", env: dict[str, str] | None = None) -> None:
+        """`discovery_backend`: "file" (a fresh store per run) or "etcd" (`env` then carries
+        ETCD_ENDPOINTS); `env`: more environment for both processes."""
         require_dynamo(python)
         self.models = models
         self._own_dir = run_dir is None
@@ -63,6 +66,8 @@ class ReplayStack:
         self.timeout = timeout
         self.python = python
         self.port = 0
+        self.discovery_backend = discovery_backend
+        self.extra_env = dict(env or {})
         self.supervisor = Supervisor(self.run_dir / "logs")
 
     @property
@@ -89,16 +94,18 @@ class ReplayStack:
                               "reasoning_parser": m.reasoning_parser} for m in self.models]}
         config_path = self.run_dir / "worker.json"
         config_path.write_text(json.dumps(config, indent=1))
-        env = loopback_env(self.run_dir)
+        env = {**loopback_env(self.run_dir), **self.extra_env,
+               "DYN_DISCOVERY_BACKEND": self.discovery_backend}
         self.port = free_port(HOST)
         try:
             self.supervisor.start(ProcessSpec("frontend", [
-                self.python, "-m", "dynamo.frontend", "--discovery-backend", "file",
+                self.python, "-m", "dynamo.frontend", "--discovery-backend", self.discovery_backend,
                 "--request-plane", "tcp", "--http-host", HOST, "--http-port", str(self.port)], env))
             worker_module = ["-m", "dynamo_toolcall_probe.replay.worker", "--config", str(config_path)]
             if self.worker_prefix:
                 worker_module = [*self.worker_prefix, "dynamo_toolcall_probe.replay.worker",
                                  "--config", str(config_path)]
+            worker_module += ["--discovery-backend", self.discovery_backend]
             self.supervisor.start(ProcessSpec("worker", [self.python, *worker_module], env))
             wanted = {m.name for m in self.models}
             client = httpx.Client(timeout=2.0)

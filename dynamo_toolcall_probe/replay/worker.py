@@ -57,7 +57,8 @@ def make_generate(name: str, scripts_dir: Path, tokenizer, token_bytes: TokenByt
     return generate
 
 
-async def serve(config: dict[str, Any], load_delay: float = 0.0) -> None:
+async def serve(config: dict[str, Any], load_delay: float = 0.0,
+                discovery_backend: str = "file") -> None:
     from dynamo.llm import ModelInput, ModelRuntimeConfig, ModelType, WorkerType, register_model
     from dynamo.runtime import DistributedRuntime
     from tokenizers import Tokenizer
@@ -67,7 +68,7 @@ async def serve(config: dict[str, Any], load_delay: float = 0.0) -> None:
     token_bytes = TokenBytes(tokenizer)
     scripts_dir = Path(config["scripts_dir"])
     loop = asyncio.get_running_loop()
-    runtime = DistributedRuntime(loop, "file", "tcp", event_plane=None)
+    runtime = DistributedRuntime(loop, discovery_backend, "tcp", event_plane=None)
     namespace = config.get("namespace", "replay")
     if load_delay > 0:
         # A model load of this long, the way a real engine takes minutes: the runtime (and its
@@ -108,10 +109,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--config", required=True)
     ap.add_argument("--load-delay", type=float, default=0.0,
                     help="seconds of simulated model loading before the models register")
+    # Not read from DYN_DISCOVERY_BACKEND on purpose: a stack that does not pass it (probe-launch,
+    # replay) must stay on file discovery whatever the caller's shell says.
+    ap.add_argument("--discovery-backend", choices=("file", "etcd"), default="file",
+                    help="where the worker registers (etcd reads ETCD_ENDPOINTS)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     config = json.loads(Path(args.config).read_text())
-    asyncio.run(serve(config, args.load_delay))
+    asyncio.run(serve(config, args.load_delay, args.discovery_backend))
 
 
 if __name__ == "__main__":
