@@ -34,10 +34,33 @@ def print_repeat(summary, extra: dict[str, Any] | None = None) -> None:
     console.print(table)
     if data["worst"]:
         fix = next(r["fix"] for r in data["per_run"] if r["verdict"] == data["worst"])
-        console.print(f"worst verdict: [bold]{data['worst']}[/] (exit {data['exit_code']}); "
-                      f"fix: {fix}", markup=True)
+        console.print(f"worst verdict: {data['worst']} (exit {data['exit_code']}); fix: {fix}",
+                      markup=False)
     for run in data["per_run"]:
         if run["error"]:
             console.print(f"run {run['run']}: error: {run['error']}", markup=False)
     for key, value in (extra or {}).items():
         console.print(f"{key}: {value}", markup=False)
+
+
+def launch_repeated(request, options, repeat: int, temperature, as_json: bool) -> None:
+    """Each repeat is a whole launch (a fresh stack, the same flags); for engines with long
+    loads, `--keep-serving` once and then `dynamo-probe attach --repeat N` is faster."""
+    import dataclasses
+
+    from ..capture.repeat import run_repeated
+    from ..errors import BadInput
+    from ..launch.run import run_launch
+    from .output import print_json
+
+    if request.keep_serving:
+        raise BadInput("--repeat and --keep-serving do not go together: keep it serving once, "
+                       "then run `dynamo-probe attach --repeat N` against it")
+    say = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
+    summary = run_repeated(repeat, lambda i, bundle: run_launch(
+        request, dataclasses.replace(options, out=bundle)), options.out, temperature, say)
+    if as_json:
+        print_json({"repeat": summary.to_dict(), "out": options.out})
+    else:
+        print_repeat(summary, {"out": options.out})
+    raise click.exceptions.Exit(summary.exit_code)

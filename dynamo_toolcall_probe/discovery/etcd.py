@@ -132,7 +132,8 @@ def _json(reply, url: str, what: str) -> dict[str, Any]:
     if reply.status_code != 200:
         detail = data.get("message") or data.get("error") or reply.text[:200]
         hint = ""
-        if reply.status_code in (401, 403) or "permission" in str(detail) or "token" in str(detail):
+        words = ("permission", "token", "user name", "auth", "password")
+        if reply.status_code in (401, 403) or any(w in str(detail).lower() for w in words):
             hint = " (set ETCD_AUTH_USERNAME/ETCD_AUTH_PASSWORD as the workers have them)"
         elif reply.status_code == 404:
             hint = " (not etcd's v3 JSON gateway: is this the etcd client URL?)"
