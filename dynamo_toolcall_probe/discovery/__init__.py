@@ -36,11 +36,12 @@ def read_source(source: DiscoverySource, model: str, environ: Mapping[str, str] 
                 kube_client=None, sa_dir: str = SA_DIR) -> DiscoveryResult:
     """The model's cards from one source; a failure is kept in `result.error`, never raised."""
     label = source.describe()
+    stale: list[str] = []
     try:
         if source.kind == "file":
             from .file_kv import read_file_kv
 
-            records = read_file_kv(source.location[0])
+            records, stale = read_file_kv(source.location[0])
         elif source.kind == "etcd":
             from .etcd import EtcdGateway
 
@@ -53,7 +54,9 @@ def read_source(source: DiscoverySource, model: str, environ: Mapping[str, str] 
             records = read_worker_metadata(namespace, kube_client)
     except ProbeError as exc:
         return DiscoveryResult(label, model, error=str(exc))
-    return collect(label, model, records)
+    result = collect(label, model, records)
+    result.stale = stale
+    return result
 
 
 def discover(spec: str | None, model: str,

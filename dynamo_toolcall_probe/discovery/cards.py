@@ -71,6 +71,7 @@ class DiscoveryResult:
     instances: list[InstanceCard] = field(default_factory=list)  # cards of `model`
     other_models: list[str] = field(default_factory=list)  # other served names seen
     unreadable: list[str] = field(default_factory=list)  # keys whose value was not a card
+    stale: list[str] = field(default_factory=list)  # keys of dead workers not yet expired
     error: str | None = None  # discovery failed: why
 
     @property
@@ -113,6 +114,8 @@ class DiscoveryResult:
         parsers = ", ".join(str(p or "none") for p in self.tool_call_parsers)
         text = (f"discovery ({self.source}): {n} instance(s) of {self.model!r}, "
                 f"tool_call_parser {parsers}")
+        if self.stale:
+            text += f" ({len(self.stale)} stale record(s) of stopped workers left out)"
         if self.disagreements:
             text += " — instances DISAGREE on " + ", ".join(
                 f"{k} ({' / '.join(str(v) for v in vals)})" for k, vals in self.disagreements.items())
@@ -123,6 +126,7 @@ class DiscoveryResult:
                 "instances": [i.to_dict() for i in self.instances],
                 "agree": not self.disagreements, "disagreements": self.disagreements,
                 "other_models": self.other_models, "unreadable": self.unreadable,
+                "stale": self.stale,
                 "error": self.error, "summary": self.summary()}
 
 

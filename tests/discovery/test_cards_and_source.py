@@ -118,3 +118,30 @@ def test_a_pod_with_a_service_account_reads_kubernetes(tmp_path):
 def test_nothing_to_read_says_why(env, says, tmp_path):
     source, why = from_environment(env, sa_dir=str(tmp_path))
     assert source is None and says in why
+
+
+def test_a_dead_workers_card_in_the_file_store_is_stale_not_an_instance(tmp_path):
+    import os
+    import time
+
+    from dynamo_toolcall_probe.discovery import read_source
+    from dynamo_toolcall_probe.discovery.source import DiscoverySource
+
+    mdc = tmp_path / "v1" / "mdc"
+    mdc.mkdir(parents=True)
+    (mdc / "dynamo%2Fbackend%2Fgenerate%2F1").write_bytes(record("m", 1, tool_call_parser="hermes"))
+    dead = mdc / "dynamo%2Fbackend%2Fgenerate%2F2"
+    dead.write_bytes(record("m", 2, tool_call_parser="qwen3_coder"))
+    old = time.time() - 60
+    os.utime(dead, (old, old))  # its worker stopped touching it a minute ago
+    result = read_source(DiscoverySource("file", (str(tmp_path),)), "m", environ={})
+    assert [i.key for i in result.instances] == ["v1/mdc/dynamo/backend/generate/1"]
+    assert result.stale == ["v1/mdc/dynamo/backend/generate/2"] and result.disagreements == {}
+
+
+def test_a_missing_file_store_is_reported(tmp_path):
+    from dynamo_toolcall_probe.discovery import read_source
+    from dynamo_toolcall_probe.discovery.source import DiscoverySource
+
+    result = read_source(DiscoverySource("file", (str(tmp_path / "nope"),)), "m", environ={})
+    assert "does not exist" in result.error and not result.instances
