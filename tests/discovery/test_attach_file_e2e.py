@@ -164,3 +164,13 @@ def test_repeat_json_gives_the_table(deployment):
     assert data["repeat"]["table"] == [{"verdict": "ok", "count": 2, "rate": 1.0}]
     assert [r["verdict"] for r in data["repeat"]["per_run"]] == ["ok", "ok"]
     assert data["discovery"]["instances"][0]["tool_call_parser"] == "hermes"
+
+
+def test_the_human_output_shows_every_instance_and_the_disagreement(deployment):
+    res = CliRunner().invoke(cli, ["attach", "--url", deployment.base_url, "--model", "roll",
+                                   "--no-replay", "--no-stream-compare"],
+                             env=deployment_env(deployment))
+    assert "2 instance(s) of 'roll'" in res.stdout and "DISAGREE on tool_call_parser" in res.stdout
+    table = res.stdout[res.stdout.index("instance"):]
+    assert "hermes" in table and "qwen3_coder" in table
+    assert "Traceback" not in res.output

@@ -78,3 +78,49 @@ def test_etcd_with_authentication_uses_dynamos_credentials():
         pids = server.pids()
         server.stop()
         assert_gone(pids, [server.port])
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1 that is its own CA, server and client cert."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: no certificate for the TLS test")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "extendedKeyUsage=serverAuth,clientAuth"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+@pytest.mark.parametrize("as_text", [True, False], ids=["pem-text", "file-paths"])
+def test_etcd_with_mutual_tls_uses_dynamos_certificates(certificate, as_text):
+    """ETCD_AUTH_CA/_CLIENT_CERT/_CLIENT_KEY: Dynamo's client passes them to from_pem as they
+    are (PEM text); the documented form is file paths. Both work."""
+    cert, key = certificate
+    server = EtcdServer(tls=certificate).start()
+    try:
+        server.put("v1/mdc/ns/c/e/1", record("m", 1, tool_call_parser="jamba"))
+        source = DiscoverySource("etcd", (server.url,))
+        refused = read_source(source, "m", environ={})
+        assert refused.error and "cannot reach etcd" in refused.error
+        value = (lambda p: p.read_text()) if as_text else str
+        creds = {"ETCD_AUTH_CA": value(cert), "ETCD_AUTH_CLIENT_CERT": value(cert),
+                 "ETCD_AUTH_CLIENT_KEY": value(key)}
+        result = read_source(source, "m", environ=creds)
+        assert result.error is None and result.instances[0].tool_call_parser == "jamba"
+    finally:
+        pids = server.pids()
+        server.stop()
+        assert_gone(pids, [server.port])
+
+
+def test_unreadable_tls_settings_are_one_line(tmp_path):
+    result = read_source(DiscoverySource("etcd", ("https://127.0.0.1:1",)), "m",
+                         environ={"ETCD_AUTH_CA": str(tmp_path / "missing.pem")})
+    assert "cannot load the etcd TLS settings" in result.error
