@@ -55,7 +55,13 @@ def _from_bundle(bundle: Path) -> dict[str, Any]:
 
 def analyze_files(response_path: str, request_path: str | None = None, parser: str | None = None,
                   reasoning_parser: str | None = None, tokenizer: str | None = None,
-                  out: str | None = None, metadata: dict[str, Any] | None = None) -> AnalysisResult:
+                  out: str | None = None, metadata: dict[str, Any] | None = None,
+                  dynamo_version: str | None = None,
+                  parser_version: str | None = None) -> AnalysisResult:
+    """`dynamo_version` / `parser_version`: the deployment's release and DYN_PARSER_VERSION
+    (`--dynamo-version`, `--parser-version`); else what a bundle's metadata recorded."""
+    from .release import resolve
+
     path = Path(response_path)
     if path.is_dir():
         stored = _from_bundle(path)
@@ -67,6 +73,8 @@ def analyze_files(response_path: str, request_path: str | None = None, parser: s
         metadata = {**stored["metadata"], **(metadata or {})}
         for stale in ("missing", "error", "files", "created"):
             metadata.pop(stale, None)
+    release = resolve(dynamo_version, parser_version, metadata)
+    metadata = {**(metadata or {}), "release": release.to_dict()}
     response_bytes = read_bytes(response_path, "response")
     request_bytes = read_bytes(request_path, "request") if request_path else None
     try:
@@ -74,7 +82,8 @@ def analyze_files(response_path: str, request_path: str | None = None, parser: s
         check_response(response)
         request = load_request(request_path)[0] if request_path else None
         return analyze_bodies(response, response_bytes, request, request_bytes, parser,
-                              reasoning_parser, _decoder(tokenizer), out, metadata)
+                              reasoning_parser, _decoder(tokenizer), out, metadata,
+                              release=release)
     except ProbeError as exc:
         if out:  # nothing lost: keep what we were given, and say why analysis stopped
             _write(out, request_bytes, response_bytes, None, None, parser, reasoning_parser,
@@ -87,12 +96,16 @@ def analyze_bodies(response: dict[str, Any], response_bytes: bytes, request: dic
                    decode=None, out: str | None = None, metadata: dict[str, Any] | None = None,
                    worker_token_ids: list[int] | None = None,
                    replay: list[dict[str, Any]] | None = None,
-                   extra_files: dict[str, bytes] | None = None) -> AnalysisResult:
+                   extra_files: dict[str, bytes] | None = None,
+                   release=None) -> AnalysisResult:
     from .diagnose import diagnose
+    from .release import from_metadata
 
+    if release is None:
+        release = from_metadata(metadata)
     try:
         diagnosis = diagnose(response, request, parser, reasoning_parser, decode, worker_token_ids,
-                             replay)
+                             replay, release)
     except Exception as exc:
         if out:
             _write(out, request_bytes, response_bytes, None, request, parser, reasoning_parser,

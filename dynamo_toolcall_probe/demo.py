@@ -57,10 +57,13 @@ def run_demo(out: Path | None = None, parser: str = DEMO_PARSER, replay_all: boo
         frontend_argv = [sys.executable, "-m", "dynamo.frontend", "--discovery-backend", "file",
                          "--request-plane", "tcp", "--http-host", "127.0.0.1", "--http-port",
                          str(stack.port)]
+    from .release import installed
+
+    release = installed()
     decode = tokenizer_decoder(str(model_dir))
     response = repro.response.body
     first = analyze_bodies(response, repro.response.body_bytes, request, repro.request_bytes,
-                           parser, None, decode)
+                           parser, None, decode, release=release)
     replay = None
     if replay_all:
         parsers = installed_parser_names()
@@ -70,6 +73,7 @@ def run_demo(out: Path | None = None, parser: str = DEMO_PARSER, replay_all: boo
     metadata = {
         "backend": "replay (scripted worker on CPU)",
         "versions": _versions(),
+        "release": release.to_dict(),
         "launch": {"worker_command": shlex.join(worker_argv),
                    "frontend_command": shlex.join(frontend_argv)},
         "request_id": repro.request_id,

@@ -124,5 +124,7 @@ def render_report(*, request_text: str | None, response_text: str | None, diagno
         parser = metadata.get("configured_parser")
         out += ["(unknown to `analyze`: paste the worker command, especially "
                 "`--dyn-tool-call-parser`)" + (f"; configured parser given: `{parser}`" if parser else ""), ""]
-    out += ["A Dynamo parser-parity fixture for this case is in `parity_fixture.yaml`.", ""]
+    out += ["`report.html` shows the tokens of the raw output, the markers, the calls and where "
+            "parsing stopped. `parity_fixture.yaml` holds the case for Dynamo's parser conformance "
+            "suite (ai-dynamo/frontend-crates `conformance/`).", ""]
     return "\n".join(out)

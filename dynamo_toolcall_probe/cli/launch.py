@@ -12,7 +12,10 @@ import click
 from pathlib import Path
 
 from ..errors import EXIT_INTERRUPTED, VERDICT_EXIT_CODES, ProbeError
+from ..launch.backends import RECIPES
 from .repeat import repeat_options
+
+BACKENDS = list(RECIPES)  # a new recipe is a new choice
 
 EPILOG = """Arguments after `--` go to the worker unchanged (e.g. `-- --max-model-len 8192`).
 Exit codes: the verdict's (0 ok, 10 model, 11 parser_config, 12 parser_logic, 13 inconclusive),
@@ -38,12 +41,15 @@ def _replay_script(path: str):
 
 
 @click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--backend", required=True, type=click.Choice(["vllm", "sglang", "trtllm", "replay"]),
+@click.option("--backend", required=True, type=click.Choice(BACKENDS),
               help="The worker to start; `replay` is our CPU worker that emits scripted tokens.")
 @click.option("--model", help="HF model id or local path (replay: optional tokenizer dir).")
 @click.option("--parser", help="--dyn-tool-call-parser for the worker (checked against the "
                                "installed Dynamo); leave out to run without one.")
 @click.option("--reasoning-parser", help="--dyn-reasoning-parser for the worker.")
+@click.option("--parser-version", type=click.Choice(["1", "2", "auto"]),
+              help="The parser generation (DYN_PARSER_VERSION; DYN_ENABLE_EXPERIMENTAL_PARSERS_V2 "
+                   "on releases before it), where the installed Dynamo has one.")
 @click.option("--served-model-name", help="Name the frontend serves (default: the model).")
 @click.option("--request", "request_path", type=click.Path(path_type=str),
               help="The failing chat request (OpenAI body); default: the built-in weather example.")
@@ -75,7 +81,8 @@ def _replay_script(path: str):
 @repeat_options
 @click.argument("worker_args", nargs=-1, type=click.UNPROCESSED)
 @click.version_option(package_name="dynamo-toolcall-probe", prog_name="probe-launch")
-def probe_launch(backend, model, parser, reasoning_parser, served_model_name, request_path,
+def probe_launch(backend, model, parser, reasoning_parser, parser_version, served_model_name,
+                 request_path,
                  stream_too, keep_serving, dry_run, out, as_json, python, host, http_port,
                  deadline, include_host, no_hook, no_replay, no_top_logprobs, replay_script,
                  dynamo_sources, frontend_args, quiet, repeat, temperature, worker_args) -> None:
@@ -86,7 +93,8 @@ def probe_launch(backend, model, parser, reasoning_parser, served_model_name, re
     guarded(lambda: _run(**args))
 
 
-def _run(backend, model, parser, reasoning_parser, served_model_name, request_path, stream_too,
+def _run(backend, model, parser, reasoning_parser, parser_version, served_model_name, request_path,
+         stream_too,
          keep_serving, dry_run, out, as_json, python, host, http_port, deadline, include_host,
          no_hook, no_replay, no_top_logprobs, replay_script, dynamo_sources, frontend_args, quiet,
          repeat, temperature, worker_args) -> None:
@@ -99,7 +107,8 @@ def _run(backend, model, parser, reasoning_parser, served_model_name, request_pa
         worker_args=tuple(worker_args), frontend_args=tuple(frontend_args), python=python,
         allow_top_logprobs=not no_top_logprobs, keep_serving=keep_serving,
         dynamo_sources=dynamo_sources, hook=not no_hook,
-        replay_config="<RUN_DIR>/replay-worker.json" if backend == "replay" else None)
+        replay_config="<RUN_DIR>/replay-worker.json" if RECIPES[backend].scripted else None,
+        parser_version=parser_version)
     if dry_run:
         from ..launch.dryrun import render_plan
         from ..launch.plan import plan_launch

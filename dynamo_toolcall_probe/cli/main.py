@@ -14,6 +14,7 @@ SUBCOMMANDS = {
     "replay": "dynamo_toolcall_probe.cli.replay:replay",
     "demo": "dynamo_toolcall_probe.cli.demo:demo",
     "attach": "dynamo_toolcall_probe.cli.attach:attach",
+    "bisect": "dynamo_toolcall_probe.cli.bisect:bisect",
 }
 
 EPILOG = """To start a Dynamo frontend and worker on the serving node and probe them in one
@@ -51,6 +52,7 @@ SHORT_HELP = {
     "replay": "Re-run a raw output through Dynamo's real parsers and compare them.",
     "attach": "Probe a running deployment's frontend and write the bundle.",
     "demo": "Run the whole probe on a built-in example with the real Dynamo frontend.",
+    "bisect": "Replay a bundle's raw output through one parser on several Dynamo releases.",
 }
 
 

@@ -66,3 +66,27 @@ def _print_engine_view(console, view: dict[str, Any] | None) -> None:
     if len(diffs) > len(shown):
         console.print(f"  - and {len(diffs) - len(shown)} more: "
                       + ", ".join(x["kind"] for x in diffs[len(shown):]), markup=False)
+
+
+def print_bisect(result) -> None:
+    """One row per release: what the parser returned and whether it is the expected calls."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    console.print(f"expected with {result.parser}: {_short(result.expected)}", markup=False)
+    table = Table()
+    for col in ("release", "tool_calls", "content", "finish", "matches", "stream", "s"):
+        table.add_column(col, overflow="fold")
+    yes_no = {True: "yes", False: "NO", None: "-"}
+    for row in result.rows:
+        if row.error:
+            table.add_row(row.version, f"not replayed: {_short(row.error, 80)}", "", "", "-", "-",
+                          str(row.seconds))
+            continue
+        content = "-" if row.content in (None, "") else _short(row.content, 50)
+        table.add_row(row.version, _short(row.tool_calls or "-", 60), content,
+                      str(row.finish_reason), yes_no[row.matches_expected],
+                      yes_no[row.stream_matches], str(row.seconds))
+    console.print(table)
+    console.print(result.conclusion, markup=False)

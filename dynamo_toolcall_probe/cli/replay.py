@@ -17,22 +17,39 @@ import click
               help="The model's tokenizer, to replay the exact token ids (a bundle has it).")
 @click.option("--reasoning-parser", help="Reasoning parser to serve alongside.")
 @click.option("--chunk-size", default=2, show_default=True, help="Tokens per worker yield.")
+@click.option("--dynamo-version", help="Replay on this ai-dynamo release (a cached environment, "
+              "installed the first time) instead of the installed one.")
+@click.option("--python", help="Replay with the ai-dynamo of this interpreter.")
+@click.option("--parser-version", type=click.Choice(["1", "2", "auto"]),
+              help="DYN_PARSER_VERSION for the replay, where the release has it.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def replay(source: str, parsers: tuple[str, ...], all_parsers: bool, stream: bool,
            request_path: str | None, tokenizer: str | None, reasoning_parser: str | None,
-           chunk_size: int, as_json: bool) -> None:
+           chunk_size: int, dynamo_version: str | None, python: str | None,
+           parser_version: str | None, as_json: bool) -> None:
     """Re-run the raw output of SOURCE (a bundle or a response.json) through Dynamo's real parsers."""
+    import sys
+
     from ..replay.cli_support import load_replay_input, print_replay_table, run_replay
     from .output import print_json
 
     if parsers and all_parsers:
         raise click.UsageError("give --parser or --all-parsers, not both")
+    if dynamo_version and python:
+        raise click.UsageError("give --dynamo-version or --python, not both")
+    if dynamo_version:
+        from ..release.envs import ensure_release
+
+        python = ensure_release(dynamo_version, lambda s: click.echo(f"[replay] {s}", err=True))
     loaded = load_replay_input(source, request_path, tokenizer)
-    results = run_replay(loaded, list(parsers), stream, reasoning_parser or loaded.reasoning_parser,
-                         chunk_size)
+    results, release = run_replay(loaded, list(parsers), stream,
+                                  reasoning_parser or loaded.reasoning_parser, chunk_size,
+                                  python or sys.executable, parser_version)
     if as_json:
         print_json({"raw_output": loaded.raw.text, "raw_source": loaded.raw.source,
                     "script": loaded.script_kind, "configured_parser": loaded.parser,
-                    "results": results})
+                    "release": release.to_dict(), "results": results})
     else:
+        click.echo(f"replayed on {release.label}" + (f", DYN_PARSER_VERSION={parser_version}"
+                                                      if parser_version else ""))
         print_replay_table(loaded, results, stream)

@@ -13,7 +13,9 @@ from ..formats import registry
 from ..reconstruct import SOURCE_WORKER, Decode, RawOutput, reconstruct
 from .detect import Detected, detect_formats
 from .engine_view import EngineView, build_engine_view
-from .fix import fix_for
+from ..release import Release
+from ..release.knowledge import Knowledge
+from .fix import fix_for, suggested_parsers
 from .observed import Observed, observe
 from .verdict import NO_PARSER, Finding, judge
 
@@ -32,9 +34,14 @@ class Diagnosis:
     reasoning_parser: str | None
     replay: list[dict[str, Any]] | None = field(default=None)
     engine_view: EngineView | None = field(default=None)  # only with the worker hook's record
+    knowledge: Knowledge = field(default_factory=lambda: Knowledge.of(Release(None)))
     # Where configured_parser came from: "option" (--parser), "launch", "discovery" (the
     # deployment's model cards), "inferred" (diagnose/inference.py), or None (unknown).
     configured_parser_source: str | None = field(default=None)
+
+    @property
+    def release(self) -> Release:
+        return self.knowledge.release
 
     @property
     def family(self) -> str | None:
@@ -68,7 +75,9 @@ class Diagnosis:
             "configured_parser": self.configured_parser,
             "configured_parser_source": self.configured_parser_source,
             "reasoning_parser": self.reasoning_parser,
-            "suggested_parsers": registry.names_of(primary.family, working_only=True) if primary else [],
+            "suggested_parsers": suggested_parsers(primary.family, self.knowledge) if primary else [],
+            "release": {**self.release.to_dict(), "facts_from": self.knowledge.measured,
+                        "facts_basis": self.knowledge.basis},
             "expected_tool_calls": [{"name": c.name, "arguments": c.arguments}
                                     for c in (primary.extraction.calls if primary else [])],
             "expected_problems": primary.extraction.to_dict()["calls"] if primary else [],
@@ -84,9 +93,13 @@ class Diagnosis:
 def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
              configured_parser: str | None = None, reasoning_parser: str | None = None,
              decode: Decode | None = None, worker_token_ids: list[int] | None = None,
-             replay: list[dict[str, Any]] | None = None) -> Diagnosis:
+             replay: list[dict[str, Any]] | None = None,
+             release: Release | None = None) -> Diagnosis:
     """`configured_parser`: the worker's --dyn-tool-call-parser; NO_PARSER ("none") when it was
-    launched without one; None when unknown."""
+    launched without one; None when unknown. `release`: the deployment's Dynamo release (and
+    DYN_PARSER_VERSION); unknown when None, and then every release-specific fact is worded as
+    the newest measured release's."""
+    knowledge = Knowledge.of(release or Release(None))
     raw = reconstruct(response, decode, worker_token_ids)
     observed = observe(response)
     tools = (request or {}).get("tools")
@@ -95,12 +108,12 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
     detected = detect_formats(raw.text, tools if isinstance(tools, list) else None, reasoning_parser,
                               PARSER_FAMILIES.get(configured_parser or ""))
     verdict, findings = judge(raw, detected, observed, request, configured_parser,
-                              reasoning_parser)
+                              reasoning_parser, knowledge)
     family = detected[0].family if detected else None
     fix = fix_for(verdict, findings, family, configured_parser,
-                  asked_logprobs=bool((request or {}).get("logprobs")))
+                  asked_logprobs=bool((request or {}).get("logprobs")), knowledge=knowledge)
     diagnosis = Diagnosis(verdict, fix, raw, observed, detected, findings, configured_parser,
-                          reasoning_parser)
+                          reasoning_parser, knowledge=knowledge)
     if raw.source == SOURCE_WORKER and worker_token_ids is not None:
         _add_engine_view(diagnosis, response, request, worker_token_ids, decode)
     if replay is not None:
@@ -117,7 +130,7 @@ def _add_engine_view(diagnosis: Diagnosis, response: dict[str, Any],
     difference is a fact about the frontend (logprobs dropped, special tokens blanked), not proof
     that the tool parser failed, so it becomes neutral ("ok") evidence and the verdict stands."""
     view = build_engine_view(diagnosis.raw.text, len(worker_token_ids), response,
-                             diagnosis.reasoning_parser, decode, request)
+                             diagnosis.reasoning_parser, decode, request, diagnosis.knowledge)
     diagnosis.engine_view = view
     diagnosis.findings += [Finding("ok", d.kind, f"engine tokens vs frontend: {d.message}")
                            for d in view.differences]

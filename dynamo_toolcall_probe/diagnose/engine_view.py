@@ -3,8 +3,8 @@
 The worker hook records the token ids the engine really yielded. The frontend reports the same
 tokens a second time, through `logprobs`, and splits them into `reasoning_content`, `content` and
 `tool_calls`. Comparing the two tells the user which parts of their response are a faithful
-picture of the engine and which are not: tokens the frontend left out of the logprobs (Dynamo
-1.6.1 returns `logprobs: null` with the muse and deepseek_v41 parsers), special tokens it blanked
+picture of the engine and which are not: tokens the frontend left out of the logprobs (some
+releases return `logprobs: null` with some parsers: release.knowledge), special tokens it blanked
 (`bytes: null`), characters it cut in half (U+FFFD), a reasoning channel that is nowhere.
 
 These are facts about the frontend's report, not verdicts: none of them alone means the tool
@@ -78,7 +78,7 @@ def shown(text: str, limit: int = 80) -> str:
 
 def build_engine_view(engine_text: str, engine_token_count: int, response: dict[str, Any],
                       reasoning_parser: str | None = None, decode: Decode | None = None,
-                      request: dict[str, Any] | None = None) -> EngineView:
+                      request: dict[str, Any] | None = None, knowledge=None) -> EngineView:
     """`engine_text`: the worker's token ids decoded with the model's tokenizer, special tokens
     kept. The logprobs side is rebuilt from the response's logprobs alone (no worker ids, no
     tokenizer), so what the frontend lost stays visible instead of being repaired."""
@@ -92,8 +92,10 @@ def build_engine_view(engine_text: str, engine_token_count: int, response: dict[
     if logprobs_text is None:
         why = ("the response has no logprobs" if entries is None else "logprobs.content is empty")
         asked = (request or {}).get("logprobs") is True
-        cause = ("although the request asked for them (Dynamo 1.6.1 drops them when the muse or "
-                 "deepseek_v41 parsers are configured)" if asked else
+        dropped = knowledge.logprobs().get("dropped_with") if knowledge else None
+        known = (f" ({knowledge.label} drops them when the {', '.join(dropped)} parser(s) are "
+                 "configured)") if dropped else ""
+        cause = (f"although the request asked for them{known}" if asked else
                  "(the request did not send \"logprobs\": true, or the frontend dropped them)")
         view.differences.append(Difference(TOKENS_MISSING, (
             f"{why}: all {engine_token_count} engine tokens are missing from it, i.e. the whole "

@@ -15,6 +15,8 @@ from typing import Any
 from ..formats import base as kinds
 from ..formats import registry
 from ..reconstruct import SOURCE_CONTENT, SOURCE_NONE, RawOutput
+from ..release import Release
+from ..release.knowledge import Knowledge
 from .compare import compare_calls
 from .detect import Detected
 from .observed import Observed
@@ -59,14 +61,21 @@ def tool_choice_required(request: dict[str, Any] | None) -> str | None:
 
 def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
           request: dict[str, Any] | None, configured: str | None,
-          reasoning_parser: str | None = None) -> tuple[str, list[Finding]]:
+          reasoning_parser: str | None = None,
+          knowledge: Knowledge | None = None) -> tuple[str, list[Finding]]:
+    """`knowledge`: what the deployment's release does (release.knowledge); its facts are
+    worded with the release they were measured on."""
     findings: list[Finding] = []
     add = lambda v, check, msg: findings.append(Finding(v, check, msg))  # noqa: E731
+    knowledge = knowledge or Knowledge.of(Release(None))
     named_family = (None if configured in (None, NO_PARSER)
                     else registry.PARSER_FAMILIES.get(configured))
-    inert = registry.INERT_ON_DEFAULT_ROUTE.get(configured or "")
-    paired = registry.NEEDS_REASONING_PARSER.get(configured or "")
+    listed = None if configured in (None, NO_PARSER) else knowledge.is_tool_parser(configured)
+    inert = knowledge.inert(configured) if configured and listed else None
+    paired = knowledge.needs_reasoning(configured) if configured and listed else None
     unpaired = bool(paired) and reasoning_parser != paired
+    if listed is False:
+        named_family = None  # the release has no such parser: nothing parses
     # The family the configured parser really parses here: none when the name is listed but,
     # on the default route or without its reasoning parser, parses nothing.
     configured_family = None if inert or unpaired else named_family
@@ -86,19 +95,24 @@ def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
     calls = primary.extraction.calls
     # 1. Configuration: is the configured parser of the family the model speaks?
     if unpaired and primary.family == named_family:
-        add("parser_config", "reasoning_pairing", f"the {configured!r} tool parser of Dynamo 1.6.1 "
-            f"parses only together with --dyn-reasoning-parser {paired} (the worker runs with "
-            f"{reasoning_parser or 'none'}): relaunch it with --dyn-reasoning-parser {paired}")
+        add("parser_config", "reasoning_pairing", f"on {knowledge.label} the {configured!r} tool "
+            f"parser parses only together with --dyn-reasoning-parser {paired} (the worker runs "
+            f"with {reasoning_parser or 'none'}): relaunch it with --dyn-reasoning-parser {paired}")
     elif inert:
         add("parser_config", "parser_family", f"the configured parser {configured!r} parses "
-            f"nothing on Dynamo 1.6.1's default parser route ({inert}); the raw output holds "
-            f"{primary.family}-format tool calls")
+            f"nothing: {inert}; the raw output holds {primary.family}-format tool calls")
     elif configured == NO_PARSER:
         add("parser_config", "parser_family", f"the raw output holds {primary.family}-format tool "
             "calls but the worker runs without --dyn-tool-call-parser")
+    elif listed is False:
+        add("parser_config", "parser_family", f"the configured parser {configured!r} is not a "
+            f"tool parser of {knowledge.label}")
+    elif configured is not None and named_family is None and listed:
+        add("inconclusive", "parser_unknown", f"{knowledge.label} lists the tool parser "
+            f"{configured!r}, but the probe has no format spec for it")
     elif configured is not None and named_family is None:
         add("parser_config", "parser_family", f"the configured parser {configured!r} is not a "
-            "Dynamo 1.6.1 tool parser name")
+            "Dynamo tool parser name")
     elif named_family is not None and named_family != primary.family:
         add("parser_config", "parser_family", f"the raw output holds {primary.family}-format tool "
             f"calls but the configured parser {configured!r} parses the {named_family} format")

@@ -166,8 +166,67 @@ def op_sources(_req):
     return {"locations": list(spec.submodule_search_locations) if spec else []}
 
 
+def _core_library():
+    spec = importlib.util.find_spec("dynamo")
+    for root in (spec.submodule_search_locations if spec else []):
+        for name in sorted(os.listdir(root)):
+            if name.startswith("_core") and name.endswith((".so", ".pyd")):
+                return os.path.join(root, name)
+    return None
+
+
+def _names_in_file(path, names):
+    """Which of `names` occur in the file (a compiled runtime: the variables it can read)."""
+    import mmap
+
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return sorted(n for n in names if data.find(n.encode()) != -1)
+
+
+def _part(func, *args):
+    try:
+        return func(*args)
+    except Exception as exc:  # each part stands alone: an old layout must not hide the rest
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _frontend_shape():
+    parser, used, failed = _build(["dynamo.frontend.frontend_args:FrontendArgGroup"], False)
+    if failed:
+        return {"error": failed[0]}
+    shape = {"options": sorted(s for a in parser._actions for s in a.option_strings),
+             "defaults": {}, "choices": {}}
+    for action in parser._actions:
+        if action.dest in ("event_plane", "discovery_backend", "request_plane", "http_host",
+                           "chat_processor"):
+            shape["defaults"][action.dest] = _jsonable(action.default)
+            if action.choices:
+                shape["choices"][action.dest] = [str(c) for c in action.choices]
+    return shape
+
+
+def _worker_api():
+    import dynamo.llm as llm
+    import dynamo.runtime as rt
+
+    return {"register": next((n for n in ("register_model", "register_llm") if hasattr(llm, n)), None),
+            "runtime_config": hasattr(llm, "ModelRuntimeConfig"),
+            "distributed_runtime": hasattr(rt, "DistributedRuntime"),
+            "worker_type": hasattr(llm, "WorkerType")}
+
+
+def op_capabilities(req):
+    library = _core_library()
+    return {"ai_dynamo": _version("ai-dynamo"), "ai_dynamo_runtime": _version("ai-dynamo-runtime"),
+            "parsers": _part(op_parsers, req), "frontend": _part(_frontend_shape),
+            "worker_api": _part(_worker_api),
+            "runtime_library": library,
+            "runtime_env": _part(_names_in_file, library, req.get("env_names", [])) if library else [],
+            "python": sys.version.split()[0]}
+
+
 OPS = {"parsers": op_parsers, "flags": op_flags, "engine": op_engine, "sources": op_sources,
-       "versions": op_versions}
+       "versions": op_versions, "capabilities": op_capabilities}
 
 
 def main():

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ..errors import BadInput
+from ..release.capabilities import Capabilities
+from ..release.commands import BIND_VARIABLES, EnvSetting, StackSettings, stack_settings
 from .spec import HTTP_PORT, RUN_DIR, SYSTEM_PORT, CommandSpec, EnvChange, LaunchRequest
 
 RUNTIME_GROUP = "dynamo.common.configuration.groups.runtime_args:DynamoRuntimeArgGroup"
@@ -43,6 +45,10 @@ class BackendRecipe:
     structural_tag_applies: bool = True  # False: no engine grammar (scripted tokens)
     extra_env: tuple[tuple[str, str, str], ...] = ()  # (name, value, reason)
     isolate_worker_home: bool = False  # fresh HOME for the worker too (no engine caches there)
+    logprobs_gate: bool = False  # Dynamo's worker may gate top logprobs (SGLang 1.2-1.5)
+    scripted: bool = False  # the "model" is a script: config file instead of model flags
+    worker_dumps_config: bool = True  # the worker takes --dump-config-to
+    readiness_notes: tuple[str, ...] = ()  # what a user waits for while it loads
 
 
 RECIPES: dict[str, BackendRecipe] = {
@@ -55,6 +61,8 @@ RECIPES: dict[str, BackendRecipe] = {
         engine_module="vllm", engine_dist="vllm", install_hint="pip install 'ai-dynamo[vllm]'",
         native_tool_parser_flag="--tool-call-parser",
         bypass_flags=("--use-vllm-tokenizer",), bypass_env=("DYN_VLLM_USE_TOKENIZER",),
+        readiness_notes=("vLLM imports, loads the weights and profiles memory before the model "
+                         "is listed; the first request also compiles/warms up",),
     ),
     "sglang": BackendRecipe(
         name="sglang", module="dynamo.sglang", model_flag="--model-path",
@@ -65,6 +73,9 @@ RECIPES: dict[str, BackendRecipe] = {
         engine_module="sglang", engine_dist="sglang", install_hint="pip install 'ai-dynamo[sglang]'",
         native_tool_parser_flag="--tool-call-parser",
         bypass_flags=("--use-sglang-tokenizer",), bypass_env=("DYN_SGL_USE_TOKENIZER",),
+        logprobs_gate=True,
+        readiness_notes=("SGLang starts its scheduler and detokenizer processes and captures "
+                         "CUDA graphs before the model is listed",),
     ),
     "trtllm": BackendRecipe(
         name="trtllm", module="dynamo.trtllm", model_flag="--model",
@@ -76,6 +87,7 @@ RECIPES: dict[str, BackendRecipe] = {
         engine_module="tensorrt_llm", engine_dist="tensorrt-llm",
         install_hint="pip install 'ai-dynamo[trtllm]'",
         native_tool_parser_flag="--tool-call-parser",
+        readiness_notes=("TensorRT-LLM builds or loads its engine before the model is listed",),
     ),
     "replay": BackendRecipe(
         name="replay", module="dynamo_toolcall_probe.replay.worker", model_flag=None,
@@ -83,7 +95,7 @@ RECIPES: dict[str, BackendRecipe] = {
         dynamo_flags_validated=False, structural_tag_applies=False,
         extra_env=(("HF_HUB_OFFLINE", "1", "the replay worker needs no download; fail fast "
                     "instead of reaching for the Hub"),),
-        isolate_worker_home=True,
+        isolate_worker_home=True, scripted=True, worker_dumps_config=False,
     ),
 }
 
@@ -113,28 +125,66 @@ def _hf_home(base_env: Mapping[str, str]) -> str:
     return os.path.join(cache, "huggingface")
 
 
-def _common_env(request: LaunchRequest) -> list[EnvChange]:
-    """Environment both processes share: discovery store and loopback transports."""
+def _common_env(request: LaunchRequest, release: ReleaseEnv) -> list[EnvChange]:
+    """Environment both processes share: discovery store, loopback transports, parser route."""
     env = []
     if request.discovery_backend == "file":
         env.append(EnvChange("DYN_FILE_KV", f"{RUN_DIR}/kv", "fresh discovery store per run: "
                              "entries of dead workers linger ~10 s and would be routed to"))
-    for name in ("DYN_TCP_RPC_HOST", "DYN_TCP_RESPONSE_STREAM_HOST", "DYN_EVENT_PLANE_HOST"):
-        env.append(EnvChange(name, request.host, "bind Dynamo's request/response/event planes "
-                             f"on {request.host} (the default is every interface)"))
+    env += [EnvChange(e.name, e.value, e.reason) for e in release.settings.env]
+    env += list(release.extra)
     return env
 
 
-def frontend_command(request: LaunchRequest, base_env: Mapping[str, str]) -> CommandSpec:
+@dataclass(frozen=True)
+class ReleaseEnv:
+    """What the installed release needs in both commands (release.commands.stack_settings), plus
+    the parser route (`--parser-version`) and, where the worker's interpreter cannot import the
+    probe, the path its hook runs from."""
+
+    settings: StackSettings
+    extra: tuple[EnvChange, ...] = ()  # both processes (DYN_PARSER_VERSION)
+    worker_only: tuple[EnvChange, ...] = ()  # PYTHONPATH for the hook
+
+
+def release_env(request: LaunchRequest, caps: Capabilities | None, env_meaning: Mapping[str, str],
+                probe_importable: bool, base_env: Mapping[str, str]) -> ReleaseEnv:
+    if caps is None:  # ai-dynamo not inspectable (a dry run elsewhere): bind every plane
+        settings = StackSettings(env=[EnvSetting(name, request.host, f"bind {what} on "
+                                                 f"{request.host} (the default is every interface)")
+                                      for name, what in BIND_VARIABLES.items()],
+                                 warnings=["ai-dynamo could not be inspected: the commands "
+                                           "assume a release that reads every binding variable"])
+        if request.dump_config:
+            settings.frontend_flags += ["--dump-config-to", f"{RUN_DIR}/frontend-config.json"]
+        extra: tuple[EnvChange, ...] = ()
+    else:
+        settings = stack_settings(caps, request.host, dict(env_meaning),
+                                  f"{RUN_DIR}/frontend-config.json" if request.dump_config else None)
+        chosen = caps.parser_version_env_change(request.parser_version)
+        extra = (EnvChange(chosen[0], chosen[1], f"--parser-version {request.parser_version}: "
+                           f"the parser generation ai-dynamo {caps.release.version} selects with "
+                           f"{chosen[0]}"),) if chosen else ()
+    worker_only: tuple[EnvChange, ...] = ()
+    if request.hook and not probe_importable:
+        from ..release.envs import probe_path
+
+        path = probe_path() + (os.pathsep + base_env["PYTHONPATH"] if base_env.get("PYTHONPATH") else "")
+        worker_only = (EnvChange("PYTHONPATH", path, "the worker's interpreter cannot import "
+                                 "dynamo_toolcall_probe: its hook (standard library only) runs "
+                                 "from this installation"),)
+    return ReleaseEnv(settings, extra, worker_only)
+
+
+def frontend_command(request: LaunchRequest, base_env: Mapping[str, str],
+                     release: ReleaseEnv) -> CommandSpec:
     python = request.python or sys.executable
     argv = [python, "-m", "dynamo.frontend",
             "--discovery-backend", request.discovery_backend,
             "--request-plane", request.request_plane,
-            "--http-host", request.host, "--http-port", HTTP_PORT]
-    if request.dump_config:
-        argv += ["--dump-config-to", f"{RUN_DIR}/frontend-config.json"]
+            "--http-host", request.host, "--http-port", HTTP_PORT, *release.settings.frontend_flags]
     argv += list(request.frontend_args)
-    env = _common_env(request) + [
+    env = _common_env(request, release) + [
         EnvChange("HOME", f"{RUN_DIR}/home-frontend", "the frontend caches model cards under "
                   "$HOME/.cache/dynamo; a fresh HOME keeps other runs' cards out"),
         EnvChange("HF_HOME", _hf_home(base_env), "HOME moved: keep the user's Hugging Face "
@@ -144,7 +194,8 @@ def frontend_command(request: LaunchRequest, base_env: Mapping[str, str]) -> Com
     ]
     base = f"http://{request.host}:{HTTP_PORT}"
     return CommandSpec("frontend", tuple(argv), tuple(env),
-                       ready_urls=(f"{base}/health", f"{base}/v1/models"))
+                       ready_urls=(f"{base}/health", f"{base}/v1/models"),
+                       notes=tuple(release.settings.notes))
 
 
 HOOK_MODULE = "dynamo_toolcall_probe.hook"
@@ -160,14 +211,14 @@ def worker_args_start(request: LaunchRequest) -> int:
     return 3 + len(hook_prefix(request))
 
 
-def worker_command(request: LaunchRequest, base_env: Mapping[str, str],
+def worker_command(request: LaunchRequest, base_env: Mapping[str, str], release: ReleaseEnv,
                    extra_env: tuple[EnvChange, ...] = ()) -> CommandSpec:
     """The worker argv: recipe flags first, the user's pass-through args last."""
     recipe = recipe_for(request.backend)
     python = request.python or sys.executable
     argv = [python, "-m", *hook_prefix(request), recipe.module]
-    notes = []
-    if recipe.name == "replay":
+    notes = list(recipe.readiness_notes)
+    if recipe.scripted:
         if not request.replay_config:
             raise BadInput("backend replay needs the replay worker's config file (replay_config)")
         argv += ["--config", request.replay_config]
@@ -183,10 +234,10 @@ def worker_command(request: LaunchRequest, base_env: Mapping[str, str],
             argv += [recipe.reasoning_parser_flag, request.reasoning_parser]
         argv += ["--discovery-backend", request.discovery_backend,
                  "--request-plane", request.request_plane]
-        if request.dump_config:
+        if request.dump_config and recipe.worker_dumps_config:
             argv += ["--dump-config-to", f"{RUN_DIR}/worker-config.json"]
     argv += list(request.worker_args)
-    env = _common_env(request) + [
+    env = _common_env(request, release) + [*release.worker_only,
         # Found in ai-dynamo-runtime 1.6.1 (dynamo_runtime::config): DYN_SYSTEM_PORT > 0 starts
         # the system server (/health, /live, /metrics); DYN_SYSTEM_ENABLED is deprecated.
         EnvChange("DYN_SYSTEM_PORT", SYSTEM_PORT, "worker system server (/live, /health, /metrics): its answer shows the runtime is up"),

@@ -206,9 +206,10 @@ def detect_sglang_gate(sources_root: str | Path) -> GateDecision:
                   "top logprobs are allowed by default")
 
 
-def gate_env(backend: str, decision: GateDecision, allow: bool) -> tuple[EnvChange, ...]:
-    """The variable for the SGLang worker, only when gated and only for the repro."""
-    if backend != "sglang" or decision.status != GATED or not allow:
+def gate_env(gated_backend: bool, decision: GateDecision, allow: bool) -> tuple[EnvChange, ...]:
+    """The variable for a worker whose recipe has the gate (SGLang), only when gated and only
+    for the repro."""
+    if not gated_backend or decision.status != GATED or not allow:
         return ()
     where = f"{decision.evidence[0].file}:{decision.evidence[0].line}" if decision.evidence else "?"
     return (EnvChange(GATE_ENV, "1", f"ai-dynamo {decision.dynamo_version or '?'} gates SGLang "

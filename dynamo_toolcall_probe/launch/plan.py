@@ -17,8 +17,9 @@ from ..errors import BadInput, EnvironmentProblem
 from ..redact import redact_argv, redact_env, redact_text
 from . import gate as gate_mod
 from . import target, validate
-from .backends import (BackendRecipe, frontend_command, is_loopback, recipe_for, worker_args_start,
-                       worker_command)
+from ..release import Release
+from .backends import (BackendRecipe, frontend_command, is_loopback, recipe_for, release_env,
+                       worker_args_start, worker_command)
 from .spec import CommandSpec, LaunchRequest, placeholder_values, resolve_command
 
 
@@ -36,6 +37,7 @@ class LaunchPlan:
     parsers: dict[str, Any] | None  # valid names + ai-dynamo versions, None if not reachable
     flags: validate.FlagReport | None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    release: Release = field(default_factory=lambda: Release(None))  # the installed ai-dynamo
 
     def resolve(self, http_port: int | None = None, system_port: int | None = None,
                 run_dir: str | None = None) -> "LaunchPlan":
@@ -70,6 +72,7 @@ class LaunchPlan:
             "logprobs_gate": self.gate.to_dict(), "structural_tag": self.structural_tag,
             "engine": self.engine,
             "ai_dynamo": (self.parsers or {}).get("ai_dynamo") or (self.flags and self.flags.ai_dynamo),
+            "release": self.release.to_dict(),
             "flags": self.flags.to_dict() if self.flags else None,
             "warnings": [redact_text(w) for w in self.warnings] if redacted else list(self.warnings),
         }
@@ -117,6 +120,28 @@ def _soft(strict: bool, warnings: list[str], exc: EnvironmentProblem) -> None:
     warnings.append(str(exc))
 
 
+def _release(request: LaunchRequest, strict: bool, warnings: list[str]):
+    """(capabilities, release) of the ai-dynamo in the target interpreter. A release the probe
+    cannot drive, or a --parser-version it does not have, is refused before anything starts."""
+    from ..release import installed
+    from ..release.capabilities import installed_capabilities
+
+    try:
+        caps = installed_capabilities(request.python, request.parser_version)
+    except EnvironmentProblem as exc:
+        _soft(strict, warnings, exc)
+        return None, installed(request.python, request.parser_version)
+    try:
+        caps.require_drivable()
+        caps.parser_version_env_change(request.parser_version)
+    except EnvironmentProblem as exc:
+        if request.parser_version and not caps.problems():
+            raise BadInput(str(exc)) from None  # the option, not the machine, is wrong
+        _soft(strict, warnings, exc)
+        return None, caps.release
+    return caps, caps.release
+
+
 def plan_launch(request: LaunchRequest, *, base_env: Mapping[str, str] | None = None,
                 strict: bool = True) -> LaunchPlan:
     """Check the request against the installed Dynamo and build both commands.
@@ -134,11 +159,11 @@ def plan_launch(request: LaunchRequest, *, base_env: Mapping[str, str] | None = 
     warnings += validate.check_conflicts(recipe, request.parser, request.worker_args,
                                          request.frontend_args, base_env)
     python = target.target_python(request.python)
-    if request.hook and not target.probe_installed(request.python):
-        request = dataclasses.replace(request, hook=False)
-        warnings.append(f"{python} cannot import dynamo_toolcall_probe: the worker runs without "
-                        "the recording hook (pip install --no-deps dynamo-toolcall-probe there to "
-                        "record the engine's tokens)")
+    probe_importable = target.probe_installed(request.python)
+    if request.hook and not probe_importable:
+        warnings.append(f"{python} cannot import dynamo_toolcall_probe: the hook runs from this "
+                        "installation through PYTHONPATH (it needs only the standard library)")
+    caps, release = _release(request, strict, warnings)
     engine = target.engine_status(recipe.engine_module, recipe.engine_dist, request.python)
     if engine["found"] is False:
         _soft(strict, warnings, EnvironmentProblem(
@@ -152,14 +177,14 @@ def plan_launch(request: LaunchRequest, *, base_env: Mapping[str, str] | None = 
     if not request.parser:
         warnings.append("no tool-call parser: Dynamo returns tool calls as plain content")
 
-    if recipe.name == "sglang":
+    if recipe.logprobs_gate:
         gate = (gate_mod.detect_sglang_gate(request.dynamo_sources) if request.dynamo_sources
                 else gate_mod.installed_sglang_gate(request.python))
     else:
         gate = gate_mod.GateDecision("not_applicable", "only Dynamo's SGLang worker has a top-"
                                      f"logprobs gate; {gate_mod.GATE_ENV} is never set for "
                                      f"{recipe.name}")
-    if recipe.name == "sglang" and gate.status == gate_mod.GATED and not request.allow_top_logprobs:
+    if recipe.logprobs_gate and gate.status == gate_mod.GATED and not request.allow_top_logprobs:
         warnings.append(f"SGLang gates top logprobs and {gate_mod.GATE_ENV} was not allowed: the "
                         'repro must ask for "top_logprobs": 0')
     if gate.status == gate_mod.NO_LOGPROBS:
@@ -167,13 +192,19 @@ def plan_launch(request: LaunchRequest, *, base_env: Mapping[str, str] | None = 
     # With the hook, the gate opens for the probe's marked request only (hook.seam), so the
     # variable, which opens it for every request of the process, is not needed at all.
     scoped_by_hook = request.hook and gate.status == gate_mod.GATED and request.allow_top_logprobs
-    gate_env = () if scoped_by_hook else gate_mod.gate_env(recipe.name, gate, request.allow_top_logprobs)
+    gate_env = () if scoped_by_hook else gate_mod.gate_env(recipe.logprobs_gate, gate,
+                                                           request.allow_top_logprobs)
     if scoped_by_hook:
         warnings.append(f"SGLang gates top logprobs: the hook allows them for the probe's request "
                         f"only; {gate_mod.GATE_ENV} is not set")
 
-    worker = worker_command(request, base_env, gate_env)
-    frontend = frontend_command(request, base_env)
+    from ..release.knowledge import Knowledge
+
+    stack = release_env(request, caps, Knowledge.of(release).env_meaning(), probe_importable,
+                        base_env)
+    warnings += stack.settings.warnings
+    worker = worker_command(request, base_env, stack, gate_env)
+    frontend = frontend_command(request, base_env, stack)
     flags = None
     # Dynamo's parsers type-check ports: validate a copy with sample values in the placeholders.
     sample = placeholder_values(request.http_port or 8000, request.system_port or 8081,
@@ -189,5 +220,5 @@ def plan_launch(request: LaunchRequest, *, base_env: Mapping[str, str] | None = 
     if request.keep_serving and any(c.repro_only for c in worker.env):
         after = worker.without_repro_only()
     plan = LaunchPlan(request, frontend, worker, after, gate, structural_tag_setting(recipe, flags),
-                      engine, parsers, flags, tuple(warnings))
+                      engine, parsers, flags, tuple(warnings), release)
     return plan.resolve(request.http_port, request.system_port, request.run_dir)

@@ -23,6 +23,8 @@ from typing import Any, Iterator
 from ..errors import EnvironmentProblem, ProbeError
 from ..replay.supervisor import ProcessSpec, Supervisor, free_port, port_is_free
 from . import collect
+from ..replay.frontend_log import MaterializationWatch
+from .backends import recipe_for
 from .plan import LaunchPlan, plan_launch
 from .readiness import Progress, http_ok, model_listed, wait_ready
 from .spec import CommandSpec, LaunchRequest
@@ -58,7 +60,7 @@ class LaunchResult:
 def served_name(request: LaunchRequest) -> str:
     if request.served_model_name:
         return request.served_model_name
-    if request.backend == "replay":
+    if recipe_for(request.backend).scripted:
         return REPLAY_MODEL if not request.model or Path(request.model).is_dir() else request.model
     return request.model or ""
 
@@ -131,7 +133,7 @@ def prepare(request: LaunchRequest, options: LaunchOptions, run_dir: Path) -> La
         request, run_dir=str(run_dir),
         http_port=request.http_port or free_port(request.host),
         system_port=request.system_port or free_port(request.host, below=SYSTEM_PORT_LIMIT))
-    if request.backend == "replay":
+    if recipe_for(request.backend).scripted:
         script = options.replay_script or default_replay_script()
         request = dataclasses.replace(request, replay_config=str(_replay_config(request, run_dir, script)),
                                       served_model_name=served_name(request))
@@ -182,14 +184,17 @@ def _serve_and_probe(plan: LaunchPlan, body: dict[str, Any], supervisor: Supervi
     req = plan.request
     base = f"http://{req.host}:{req.http_port}"
     name = served_name(req)
-    progress.say(f"starting the Dynamo frontend on {base}")
-    supervisor.start(_process(plan.frontend))
+    progress.say(f"starting the Dynamo frontend on {base} ({plan.release.label})")
+    frontend = supervisor.start(_process(plan.frontend))
+    watch = MaterializationWatch(frontend.log_path)
+    supervisor.checks.append(watch.check)
     progress.say(f"starting the {req.backend} worker ({name}, tool parser "
                  f"{req.parser or 'none'}); logs in {supervisor.log_dir}")
     supervisor.start(_process(plan.worker))
     steps = [("frontend", http_ok(f"{base}/health", accept_any=True)),
              *_worker_steps(plan.worker, base, name)]
     state["timings"].update(wait_ready(supervisor, progress, options.deadline, steps))
+    supervisor.checks.remove(watch.check)  # listed: a later log line is not a startup failure
     progress.say(f"ready; sending the repro request with \"logprobs\": true to {base}")
     request_id = None
     if req.hook:
@@ -241,11 +246,12 @@ def _metadata(state: dict[str, Any], options: LaunchOptions, run_dir: Path) -> d
 
     plan: LaunchPlan = state["plan"]
     dumps = {"frontend": run_dir / "frontend-config.json"}
-    if plan.request.backend != "replay" and plan.request.dump_config:
+    if recipe_for(plan.request.backend).worker_dumps_config and plan.request.dump_config:
         dumps["worker"] = run_dir / "worker-config.json"
     meta = collect_metadata(plan, include_host=options.include_host,
                             dump_configs=dumps if plan.request.dump_config else None)
     meta["backend"] = plan.request.backend
+    meta["release"] = plan.release.to_dict()
     meta["timings_s"] = state["timings"]
     missing: list[str] = []
     if plan.request.hook:
@@ -275,7 +281,7 @@ def _files(state: dict[str, Any], run_dir: Path) -> dict[str, bytes]:
 
 
 def _model_dir(plan: LaunchPlan) -> Path | None:
-    if plan.request.backend == "replay" and plan.request.replay_config:
+    if recipe_for(plan.request.backend).scripted and plan.request.replay_config:
         return Path(json.loads(Path(plan.request.replay_config).read_text())["model_dir"])
     return collect.tokenizer_dir(plan.request.model)
 
@@ -310,14 +316,15 @@ def _analyze(state, body, options, run_dir: Path, kept: list[int]) -> LaunchResu
     engine_ids = record.token_ids if record is not None and record.complete else None
     result = analyze_bodies(repro.response.body, repro.response.body_bytes, body, repro.request_bytes,
                             parser, plan.request.reasoning_parser, decode,
-                            worker_token_ids=engine_ids)
+                            worker_token_ids=engine_ids, release=plan.release)
     replay, no_proof = None, None
     if options.replay:
         from ..diagnose.replay_evidence import apply_replay
         from .proof import replay_proof
 
         replay, no_proof = replay_proof(result.diagnosis, body, tok_dir,
-                                        Progress(None, quiet=options.quiet).say)
+                                        Progress(None, quiet=options.quiet).say,
+                                        plan.request.python, plan.request.parser_version)
         if replay is not None:
             apply_replay(result.diagnosis, replay)  # what diagnose(replay=...) adds, in place
     if repro.streamed is not None and repro.streamed.ok:

@@ -42,6 +42,7 @@ class LaunchRequest:
     dump_config: bool = True  # ask frontend and worker for `--dump-config-to` JSON
     dynamo_sources: str | None = None  # read the logprobs gate from these sources (tests, dry runs)
     hook: bool = False  # run the worker through `python -m dynamo_toolcall_probe.hook`
+    parser_version: str | None = None  # --parser-version: DYN_PARSER_VERSION (or its older name)
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadInput
+from ..errors import BadInput, ProbeError
 from ..inputs import check_response, load_request, parse_json, read_bytes
 from ..reconstruct import RawOutput, logprob_entries, reconstruct, tokenizer_decoder
 
@@ -65,16 +66,27 @@ def _finish(response: dict[str, Any]) -> str:
 
 
 def run_replay(loaded: ReplayInput, parsers: list[str], stream: bool,
-               reasoning_parser: str | None, chunk_size: int) -> list[dict[str, Any]]:
+               reasoning_parser: str | None, chunk_size: int, python: str = sys.executable,
+               parser_version: str | None = None):
+    """(results, release): every parser asked for (default: all the release has) on the
+    ai-dynamo of `python`."""
+    from ..release.capabilities import installed_capabilities
     from .run import installed_parser_names, replay_parsers
 
-    known = installed_parser_names()
+    known = installed_parser_names(python)
+    caps = installed_capabilities(python, parser_version)
     unknown = [p for p in parsers if p not in known]
     if unknown:
-        raise BadInput(f"unknown tool parser(s): {', '.join(unknown)}; valid: {', '.join(known)}")
+        raise BadInput(f"unknown tool parser(s) for ai-dynamo {caps.release.version}: "
+                       f"{', '.join(unknown)}; valid: {', '.join(known)}")
+    if parser_version is not None:
+        try:
+            caps.parser_version_env_change(parser_version)
+        except ProbeError as exc:
+            raise BadInput(str(exc)) from None
     script = dict(loaded.script, chunk_size=max(1, chunk_size))
     return replay_parsers(script, parsers or known, loaded.request, loaded.model_dir, stream,
-                          reasoning_parser)
+                          reasoning_parser, python=python, parser_version=parser_version), caps.release
 
 
 def _calls_text(calls: list[dict[str, Any]] | None) -> str:

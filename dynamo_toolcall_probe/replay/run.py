@@ -4,7 +4,6 @@ per parser, one request each (non-streaming and, if asked, streaming)."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,16 +17,19 @@ DROPPED_FIELDS = ("max_tokens", "max_completion_tokens", "stop", "n", "stream_op
 
 
 def installed_parser_names(python: str = sys.executable) -> list[str]:
-    """`get_tool_parser_names()` of the installed Dynamo, asked in a subprocess so this process
-    never imports dynamo."""
-    code = "import json, dynamo._core as c; print(json.dumps(sorted(c.get_tool_parser_names())))"
+    """`get_tool_parser_names()` of the Dynamo installed in `python`, asked in a subprocess so
+    this process never imports dynamo."""
+    from ..release.capabilities import installed_capabilities
+
     try:
-        out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60,
-                             check=True).stdout
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        caps = installed_capabilities(python)
+    except EnvironmentProblem as exc:
         raise EnvironmentProblem(f"cannot list the installed Dynamo's tool parsers ({exc}); "
                                  "run scripts/install") from None
-    return json.loads(out.strip().splitlines()[-1])
+    if not caps.tool_parsers:
+        why = caps.errors.get("parsers", "none listed")
+        raise EnvironmentProblem(f"cannot list the installed Dynamo's tool parsers ({why})")
+    return sorted(caps.tool_parsers)
 
 
 def _calls(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -39,9 +41,12 @@ def _calls(message: dict[str, Any]) -> list[dict[str, Any]]:
 def _summary(body: dict[str, Any] | None) -> dict[str, Any]:
     choice = ((body or {}).get("choices") or [{}])[0]
     message = choice.get("message") or {}
+    logprobs = choice.get("logprobs")
+    entries = (logprobs or {}).get("content") if isinstance(logprobs, dict) else None
     return {"tool_calls": _calls(message), "content": message.get("content"),
             "reasoning_content": message.get("reasoning_content"),
-            "finish_reason": choice.get("finish_reason")}
+            "finish_reason": choice.get("finish_reason"),
+            "logprob_entries": len(entries) if isinstance(entries, list) else None}
 
 
 def replay_request(request: dict[str, Any] | None, served_name: str) -> dict[str, Any]:
@@ -54,8 +59,11 @@ def replay_request(request: dict[str, Any] | None, served_name: str) -> dict[str
 
 def replay_parsers(script: dict[str, Any], parsers: list[str], request: dict[str, Any] | None,
                    model_dir: Path | None = None, stream: bool = True,
-                   reasoning_parser: str | None = None, timeout: float = 60.0) -> list[dict[str, Any]]:
+                   reasoning_parser: str | None = None, timeout: float = 60.0,
+                   python: str = sys.executable, parser_version: str | None = None,
+                   scripts: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """What each parser in `parsers` makes of the scripted output; one dict per parser, in order.
+    `scripts` gives some parsers a script of their own (each family its own rendering).
 
     The 1.6.1 frontend opens about 4 inotify instances per served model and the per-user limit
     is 128 by default (inotify.py): parsers are split over frontends sized to that budget, and a
@@ -75,19 +83,25 @@ def replay_parsers(script: dict[str, Any], parsers: list[str], request: dict[str
 
     def run(group: list[str]) -> list[dict[str, Any]]:
         with held.hold(cost(len(group))):
-            return _replay_group(script, group, request, model_dir, stream, reasoning_parser, timeout)
+            return _replay_group(script, group, request, model_dir, stream, reasoning_parser,
+                                 timeout, python, parser_version, scripts or {})
 
     with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
         parts = list(pool.map(run, groups))
     return [r for part in parts for r in part]
 
 
-def _replay_group(script, parsers, request, model_dir, stream, reasoning_parser, timeout):
+def _replay_group(script, parsers, request, model_dir, stream, reasoning_parser, timeout, python,
+                  parser_version, scripts):
     from ..capture.http import send_chat
 
     models = [ServedModel(f"replay-{p}", p, reasoning_parser) for p in parsers]
-    with ReplayStack(models, model_dir=model_dir, timeout=timeout) as stack:
+    with ReplayStack(models, model_dir=model_dir, timeout=timeout, python=python,
+                     parser_version=parser_version) as stack:
         stack.set_script(None, script)
+        for parser in parsers:
+            if parser in scripts:
+                stack.set_script(f"replay-{parser}", scripts[parser])
 
         def one(parser: str) -> dict[str, Any]:
             body = replay_request(request, f"replay-{parser}")
@@ -101,12 +115,16 @@ def _replay_group(script, parsers, request, model_dir, stream, reasoning_parser,
                 streamed = send_chat(stack.base_url, body, stream=True)
                 summary = _summary(streamed.body) if streamed.ok else {}
                 result.update({f"stream_{k}": v for k, v in summary.items()})
-                result["agree"] = bool(summary) and all(
-                    _norm(summary[k]) == _norm(result[k]) for k in ("tool_calls", "content", "finish_reason"))
+                result["agree"] = bool(summary) and same_result(summary, result)
             return result
 
         with ThreadPoolExecutor(max_workers=len(parsers) or 1) as pool:
             return list(pool.map(one, parsers))
+
+
+def same_result(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two summaries carry the same calls, content and finish_reason."""
+    return all(_norm(a.get(k)) == _norm(b.get(k)) for k in ("tool_calls", "content", "finish_reason"))
 
 
 def _norm(value: Any) -> Any:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EnvironmentProblem
+from .frontend_log import MaterializationWatch
 from .script import write_script
 from .supervisor import ProcessSpec, Supervisor, free_port
 
@@ -33,13 +34,40 @@ class ServedModel:
     reasoning_parser: str | None = None
 
 
-def loopback_env(run_dir: Path) -> dict[str, str | None]:
+def loopback_env(run_dir: Path, python: str = sys.executable, parser_version: str | None = None,
+                 env_meaning: dict[str, str] | None = None) -> tuple[dict[str, str | None], list[str]]:
+    """The environment of a replay stack on the release installed in `python`, and the
+    frontend flags that release needs."""
+    from ..release.capabilities import installed_capabilities
+    from ..release.commands import stack_settings
+    from ..release.knowledge import Knowledge
+
     kv, home = run_dir / "kv", run_dir / "home"
     kv.mkdir(parents=True, exist_ok=True)
     home.mkdir(parents=True, exist_ok=True)
-    return {"DYN_FILE_KV": str(kv), "HOME": str(home), "DYN_TCP_RPC_HOST": HOST,
-            "DYN_TCP_RESPONSE_STREAM_HOST": HOST, "DYN_SYSTEM_HOST": HOST, "HF_HUB_OFFLINE": "1",
-            "DYN_SYSTEM_PORT": None, "DYN_LOG": "warn"}
+    caps = installed_capabilities(python, parser_version)
+    caps.require_drivable()
+    if env_meaning is None:
+        env_meaning = Knowledge.of(caps.release).env_meaning()
+    settings = stack_settings(caps, HOST, env_meaning)
+    env: dict[str, str | None] = {"DYN_FILE_KV": str(kv), "HOME": str(home),
+                                  "DYN_SYSTEM_HOST": HOST, "HF_HUB_OFFLINE": "1",
+                                  "DYN_SYSTEM_PORT": None, "DYN_LOG": "warn"}
+    env.update({e.name: e.value for e in settings.env})
+    selected = caps.parser_version_env_change(parser_version)
+    if selected:
+        env[selected[0]] = selected[1]
+    if not same_interpreter(python):
+        from ..release.envs import probe_path
+
+        env["PYTHONPATH"] = probe_path()  # the worker and hook run from this checkout there
+    return env, settings.frontend_flags
+
+
+def same_interpreter(python: str) -> bool:
+    from ..launch.target import _same_interpreter
+
+    return _same_interpreter(python)
 
 
 def require_dynamo(python: str = sys.executable) -> None:
@@ -51,6 +79,8 @@ class ReplayStack:
     def __init__(self, models: list[ServedModel], model_dir: Path | None = None,
                  run_dir: Path | None = None, worker_prefix: list[str] | None = None,
                  timeout: float = 60.0, python: str = sys.executable,
+                 parser_version: str | None = None,
+                 env_meaning: dict[str, str] | None = None,
                  discovery_backend: str = "file", env: dict[str, str] | None = None) -> None:
         """`discovery_backend`: "file" (a fresh store per run) or "etcd" (`env` then carries
         ETCD_ENDPOINTS); `env`: more environment for both processes."""
@@ -65,6 +95,8 @@ class ReplayStack:
         self.worker_prefix = worker_prefix or []  # e.g. the hook wrapper
         self.timeout = timeout
         self.python = python
+        self.parser_version = parser_version  # DYN_PARSER_VERSION for this stack, None: default
+        self.env_meaning = env_meaning  # None: as measured for the release (release.knowledge)
         self.port = 0
         self.discovery_backend = discovery_backend
         self.extra_env = dict(env or {})
@@ -89,23 +121,26 @@ class ReplayStack:
         import httpx
 
         config = {"model_dir": str(self.model_dir), "scripts_dir": str(self.scripts_dir),
-                  "namespace": "replay",
+                  "namespace": "replay", "discovery_backend": self.discovery_backend,
                   "models": [{"name": m.name, "tool_call_parser": m.tool_call_parser,
                               "reasoning_parser": m.reasoning_parser} for m in self.models]}
         config_path = self.run_dir / "worker.json"
         config_path.write_text(json.dumps(config, indent=1))
-        env = {**loopback_env(self.run_dir), **self.extra_env,
-               "DYN_DISCOVERY_BACKEND": self.discovery_backend}
+        env, frontend_flags = loopback_env(self.run_dir, self.python, self.parser_version,
+                                           self.env_meaning)
+        env = {**env, **self.extra_env, "DYN_DISCOVERY_BACKEND": self.discovery_backend}
         self.port = free_port(HOST)
         try:
-            self.supervisor.start(ProcessSpec("frontend", [
+            frontend = self.supervisor.start(ProcessSpec("frontend", [
                 self.python, "-m", "dynamo.frontend", "--discovery-backend", self.discovery_backend,
-                "--request-plane", "tcp", "--http-host", HOST, "--http-port", str(self.port)], env))
+                "--request-plane", "tcp", "--http-host", HOST, "--http-port", str(self.port),
+                *frontend_flags], env))
+            watch = MaterializationWatch(frontend.log_path)
+            self.supervisor.checks.append(watch.check)
             worker_module = ["-m", "dynamo_toolcall_probe.replay.worker", "--config", str(config_path)]
             if self.worker_prefix:
                 worker_module = [*self.worker_prefix, "dynamo_toolcall_probe.replay.worker",
                                  "--config", str(config_path)]
-            worker_module += ["--discovery-backend", self.discovery_backend]
             self.supervisor.start(ProcessSpec("worker", [self.python, *worker_module], env))
             wanted = {m.name for m in self.models}
             client = httpx.Client(timeout=2.0)
@@ -122,6 +157,7 @@ class ReplayStack:
                                            self.timeout)
             finally:
                 client.close()
+                self.supervisor.checks.remove(watch.check)
         except BaseException:
             self.stop()
             raise

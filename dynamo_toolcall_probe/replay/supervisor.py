@@ -85,6 +85,9 @@ class Supervisor:
         self.log_dir = Path(log_dir)
         self.grace = grace
         self.children: list[Child] = []
+        # Extra checks run with every liveness check: each raises StartupFailed when a child,
+        # though alive, has said it will never become ready (e.g. MaterializationWatch).
+        self.checks: list[Callable[[], None]] = []
 
     def start(self, spec: ProcessSpec) -> Child:
         env = dict(os.environ)
@@ -114,6 +117,8 @@ class Supervisor:
                 raise StartupFailed(f"{child.spec.name} exited with code {code} during {stage}"
                                     + (f"; log tail: {tail}" if tail else "")
                                     + f" (full log: {child.log_path})")
+        for check in self.checks:
+            check()
 
     def wait_until(self, ready: Callable[[], bool], what: str, timeout: float,
                    on_poll: Callable[[float], None] | None = None, interval: float = 0.05) -> None:
@@ -178,6 +183,7 @@ class Supervisor:
                 child.popen.kill()
                 child.popen.wait()
         self.children.clear()
+        self.checks.clear()
 
     def __enter__(self) -> "Supervisor":
         return self

@@ -22,6 +22,7 @@ from .script import TokenBytes, chunked, read_script, token_ids_of
 
 log = logging.getLogger("replay-worker")
 LOGPROB = -0.0123  # a fixed, recognisable value: no real sampling happens here
+CONTEXT_LENGTH = 32768
 
 
 def make_generate(name: str, scripts_dir: Path, tokenizer, token_bytes: TokenBytes):
@@ -57,18 +58,17 @@ def make_generate(name: str, scripts_dir: Path, tokenizer, token_bytes: TokenByt
     return generate
 
 
-async def serve(config: dict[str, Any], load_delay: float = 0.0,
-                discovery_backend: str = "file") -> None:
-    from dynamo.llm import ModelInput, ModelRuntimeConfig, ModelType, WorkerType, register_model
-    from dynamo.runtime import DistributedRuntime
+async def serve(config: dict[str, Any], load_delay: float = 0.0) -> None:
     from tokenizers import Tokenizer
+
+    from . import dynamo_api
 
     model_dir = config["model_dir"]
     tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
     token_bytes = TokenBytes(tokenizer)
     scripts_dir = Path(config["scripts_dir"])
     loop = asyncio.get_running_loop()
-    runtime = DistributedRuntime(loop, discovery_backend, "tcp", event_plane=None)
+    runtime = dynamo_api.make_runtime(loop, config.get("discovery_backend", "file"))
     namespace = config.get("namespace", "replay")
     if load_delay > 0:
         # A model load of this long, the way a real engine takes minutes: the runtime (and its
@@ -79,17 +79,9 @@ async def serve(config: dict[str, Any], load_delay: float = 0.0,
     serving = []
     for i, model in enumerate(config["models"]):
         endpoint = runtime.endpoint(f"{namespace}.m{i}.generate")
-        rc = ModelRuntimeConfig()
-        if model.get("tool_call_parser"):
-            rc.tool_call_parser = model["tool_call_parser"]
-        if model.get("reasoning_parser"):
-            rc.reasoning_parser = model["reasoning_parser"]
-        rc.context_length = 32768
-        rc.max_num_seqs = 16
-        rc.total_kv_blocks = 4096
-        await register_model(ModelInput.Tokens, ModelType.Chat | ModelType.Completions, endpoint,
-                             model_dir, model["name"], worker_type=WorkerType.Aggregated,
-                             kv_cache_block_size=16, runtime_config=rc)
+        rc = dynamo_api.runtime_config(model.get("tool_call_parser"), model.get("reasoning_parser"),
+                                       CONTEXT_LENGTH)
+        await dynamo_api.register(endpoint, model_dir, model["name"], rc, CONTEXT_LENGTH)
         gen = make_generate(model["name"], scripts_dir, tokenizer, token_bytes)
         serving.append(asyncio.ensure_future(endpoint.serve_endpoint(gen)))
     log.info("serving %d model(s)", len(serving))
@@ -109,14 +101,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--config", required=True)
     ap.add_argument("--load-delay", type=float, default=0.0,
                     help="seconds of simulated model loading before the models register")
-    # Not read from DYN_DISCOVERY_BACKEND on purpose: a stack that does not pass it (probe-launch,
-    # replay) must stay on file discovery whatever the caller's shell says.
-    ap.add_argument("--discovery-backend", choices=("file", "etcd"), default="file",
-                    help="where the worker registers (etcd reads ETCD_ENDPOINTS)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     config = json.loads(Path(args.config).read_text())
-    asyncio.run(serve(config, args.load_delay, args.discovery_backend))
+    asyncio.run(serve(config, args.load_delay))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ def deployment():
         stack.supervisor.start(ProcessSpec("worker-new", [
             sys.executable, "-m", "dynamo_toolcall_probe.replay.worker",
             "--config", str(stack.run_dir / "worker-new.json")],
-            {**loopback_env(stack.run_dir), "DYN_DISCOVERY_BACKEND": "file"}))
+            {**loopback_env(stack.run_dir)[0], "DYN_DISCOVERY_BACKEND": "file"}))
         deadline = time.monotonic() + 30
         while len(list((stack.run_dir / "kv" / "v1" / "mdc").glob("*"))) < len(SERVED) + 1:
             stack.supervisor.check_alive("the second worker's registration")

@@ -63,13 +63,15 @@ def test_version_table():
 
 
 def test_env_only_for_gated_sglang(gated_tree):
+    from dynamo_toolcall_probe.launch.backends import RECIPES
+
     d = gate.detect_sglang_gate(gated_tree)
-    (change,) = gate.gate_env("sglang", d, allow=True)
+    (change,) = gate.gate_env(RECIPES["sglang"].logprobs_gate, d, allow=True)
     assert change.name == "DYN_SGL_ALLOW_TOP_LOGPROBS" and change.value == "1" and change.repro_only
     assert "1.5.1" in change.reason and "logprobs.py" in change.reason
-    assert gate.gate_env("vllm", d, allow=True) == ()
-    assert gate.gate_env("trtllm", d, allow=True) == ()
-    assert gate.gate_env("sglang", d, allow=False) == ()
+    assert gate.gate_env(RECIPES["vllm"].logprobs_gate, d, allow=True) == ()
+    assert gate.gate_env(RECIPES["trtllm"].logprobs_gate, d, allow=True) == ()
+    assert gate.gate_env(RECIPES["sglang"].logprobs_gate, d, allow=False) == ()
 
 
 @pytest.mark.parametrize("version,where", [

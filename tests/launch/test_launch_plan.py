@@ -173,9 +173,12 @@ def test_with_the_hook_the_gate_variable_is_never_set(dynamo_installed, base_env
     assert p.worker.argv[2:4] == ("dynamo_toolcall_probe.hook", "dynamo.sglang")
 
 
-def test_a_worker_interpreter_without_the_probe_runs_unhooked(base_env, tmp_path, monkeypatch):
-    # A bare venv: no ai-dynamo and no probe there. The dry-run plan still renders, unhooked.
+def test_a_worker_interpreter_without_the_probe_runs_the_hook_from_this_install(base_env, tmp_path,
+                                                                             monkeypatch):
+    # A bare venv: no ai-dynamo and no probe there. The hook (standard library only) still runs
+    # there, from this installation, through a PYTHONPATH that exposes only this package.
     # (Outside the checkout: `python -m` would import the package from the current directory.)
+    import os
     import subprocess
     import sys
 
@@ -186,5 +189,11 @@ def test_a_worker_interpreter_without_the_probe_runs_unhooked(base_env, tmp_path
     req = LaunchRequest(backend="vllm", model="Qwen/Qwen2.5-7B-Instruct", parser="hermes",
                         python=python, hook=True)
     p = plan_launch(req, base_env=base_env, strict=False)
-    assert p.request.hook is False and "dynamo_toolcall_probe.hook" not in p.worker.argv
+    assert p.request.hook is True and "dynamo_toolcall_probe.hook" in p.worker.argv
     assert any("cannot import dynamo_toolcall_probe" in w for w in p.warnings)
+    path = p.worker.env_changes()["PYTHONPATH"]
+    assert "PYTHONPATH" not in p.frontend.env_changes()
+    assert os.listdir(path.split(os.pathsep)[0]) == ["dynamo_toolcall_probe"]  # nothing else leaks in
+    ran = subprocess.run([python, "-c", "import dynamo_toolcall_probe.hook.seam as s; print(s.__name__)"],
+                         env={"PYTHONPATH": path}, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
