@@ -37,7 +37,8 @@ from dynamo_toolcall_probe.formats.registry import PARSER_FAMILIES  # noqa: E402
 from dynamo_toolcall_probe.release import version_key  # noqa: E402
 from dynamo_toolcall_probe.release import envs  # noqa: E402
 from dynamo_toolcall_probe.release.capabilities import installed_capabilities  # noqa: E402
-from dynamo_toolcall_probe.release.commands import ADDRESS, BIND_VARIABLES, EITHER, INTERFACE  # noqa: E402
+from dynamo_toolcall_probe.release.commands import (ADDRESS, BIND_VARIABLES, EITHER, INTERFACE,  # noqa: E402
+                                                   UNSET)
 
 DATA = ROOT / "dynamo_toolcall_probe" / "release" / "data" / "releases.json"
 OLDEST = "1.0.2"
@@ -207,13 +208,32 @@ def measure_env_meaning(python: str, caps) -> dict[str, str]:
         works = []
         for kind in (ADDRESS, INTERFACE):
             try:
+                # The others left out: each variable is measured on its own.
+                alone = {other: UNSET for other in BIND_VARIABLES if other != name}
                 with ReplayStack([ServedModel("m", None)], python=python, timeout=20,
-                                 env_meaning={name: kind}):
+                                 env_meaning={**alone, name: kind}):
                     works.append(kind)
             except ProbeError:
                 pass
         meaning[name] = EITHER if len(works) == 2 else (works[0] if works else "unusable")
     return meaning
+
+
+def measure_crates(python: str) -> dict[str, str]:
+    """The parser crate versions built into the release's runtime (the conformance suite's
+    `captured_with`), read from the crate paths compiled into dynamo/_core."""
+    import mmap
+    import re
+
+    from dynamo_toolcall_probe.launch import target
+
+    found: dict[str, str] = {}
+    for location in target.query("sources", python)["locations"]:
+        for lib in Path(location).glob("_core*.so"):
+            with open(lib, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                for m in re.finditer(rb"dynamo-parsers(-v2)?-(\d+\.\d+\.\d+)", data):
+                    found["dynamo_v2" if m.group(1) else "dynamo_v1"] = m.group(2).decode()
+    return found
 
 
 def measure_sources(python: str) -> dict:
@@ -226,7 +246,8 @@ def measure_sources(python: str) -> dict:
     options = set(flags["worker"]["options"])
     tag = ("default_on" if "--dyn-structural-tag" in options else
            "opt_in" if "--dyn-enable-structural-tag" in options else "unsupported")
-    return {"sglang_top_logprobs_gate": status, "structural_tag": tag}
+    return {"sglang_top_logprobs_gate": status, "structural_tag": tag,
+            "parser_crates": measure_crates(python)}
 
 
 def measure(version: str, save) -> dict:
@@ -254,7 +275,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--versions", help="comma-separated releases (merged into the data)")
     ap.add_argument("--all", action="store_true", help=f"every release from {OLDEST} on the index")
+    ap.add_argument("--sources-only", action="store_true",
+                    help="re-read only what comes from each measured release's files (fast)")
     args = ap.parse_args()
+    if args.sources_only:
+        data = json.loads(DATA.read_text())
+        for version, row in data["releases"].items():
+            row.update(measure_sources(envs.ensure_release(version, say)))
+        DATA.write_text(json.dumps(data, indent=1) + "\n")
+        return 0
     if not args.versions and not args.all:
         ap.error("give --versions or --all")
     versions = index_versions() if args.all else [v.strip() for v in args.versions.split(",")]

@@ -33,9 +33,6 @@ IMPL_KEYS = ("dynamo_v1", "dynamo_v2", "vllm_python", "vllm_rust", "sglang_pytho
 #: spellings older fixtures use, as the suite's `utils/src/impls.py` reads them
 LEGACY_IMPL_KEYS = {"dynamo": "dynamo_v1", "dynamo_rust": "dynamo_v2", "vllm": "vllm_python",
                     "sglang": "sglang_python"}
-#: parser crate versions inside ai-dynamo wheels (the conformance suite's `captured_with` is the
-#: crate version), read from the crate paths in the 1.6.1 wheel's dynamo/_core.abi3.so
-PARSER_CRATES = {"1.6.1": {"dynamo_v1": "10.0.7", "dynamo_v2": "0.7.24"}}
 CASE_BATCH = "TOOLCALLING.batch.probe"
 CASE_STREAM = "TOOLCALLING.streamv2.probe"
 
@@ -54,6 +51,16 @@ def _dump(metadata: dict[str, Any]) -> dict[str, Any]:
     return dump if isinstance(dump, dict) else {}
 
 
+def _crates(release: str) -> dict[str, str]:
+    from ..release import Release, is_version
+    from ..release.knowledge import EXACT, Knowledge
+
+    if not is_version(release):
+        return {}
+    knowledge = Knowledge.of(Release(release))
+    return knowledge.parser_crates if knowledge.basis == EXACT else {}
+
+
 def implementation(metadata: dict[str, Any]) -> Implementation:
     dump = _dump(metadata)
     versions = metadata.get("versions") or metadata.get("packages") or {}
@@ -65,8 +72,13 @@ def implementation(metadata: dict[str, Any]) -> Implementation:
         return Implementation(key, str(version), f"the frontend ran --dyn-chat-processor {processor}: "
                               f"{processor}'s own Python parser produced the response", True)
     env = dump.get("environment") if isinstance(dump.get("environment"), dict) else None
-    crates = PARSER_CRATES.get(str(release), {})
+    # The parser crate versions built into that release (the suite's `captured_with`), as
+    # measured from its runtime library (release.knowledge); none for an unmeasured release.
+    crates = _crates(str(release)) if release else {}
     setting = env.get("DYN_PARSER_VERSION") if env is not None else None
+    recorded = (metadata.get("release") or {}).get("parser_version")
+    if setting is None and recorded in ("1", "2"):
+        setting, env = recorded, env if env is not None else {}
     if setting in ("1", "2"):
         key = f"dynamo_v{setting}"
         basis = f"DYN_PARSER_VERSION={setting} in the frontend's environment"
@@ -74,7 +86,7 @@ def implementation(metadata: dict[str, Any]) -> Implementation:
     elif env is not None and setting is None:
         key, known = "dynamo_v1", True
         basis = ("DYN_PARSER_VERSION unset in the frontend's environment: Dynamo's default parser "
-                 "route, v1 (on 1.6.1 the v2-only parser names parse nothing there)")
+                 "route, v1 (the v2-only parser names of a release parse nothing there)")
     else:
         key, known = "dynamo_v1", False
         basis = ("NOT RECORDED: the bundle does not say which parser generation the deployment ran "

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .base import FormatSpec
 
-#: Every name `dynamo._core.get_tool_parser_names()` returns in ai-dynamo 1.6.1 (36), mapped to
-#: the family whose text format it parses. Aliases that differ only in spelling share a family.
+#: Every name `dynamo._core.get_tool_parser_names()` returns in any measured release, mapped to
+#: the family whose text format it parses (which release has which name, and which names parse
+#: on which route: release.knowledge). Aliases that differ only in spelling share a family.
 PARSER_FAMILIES: dict[str, str] = {
     "hermes": "hermes",
     "qwen25": "hermes",
-    "qwen3": "hermes",  # 1.6.1 default route parses nothing (INERT_ON_DEFAULT_ROUTE)
+    "qwen3": "hermes",  # parses nothing on some releases' default route (release.knowledge)
     "qwen3_coder": "qwen3_coder",
     "nemotron_nano": "qwen3_coder",
     "llama3_json": "llama3_json",
@@ -35,17 +36,17 @@ PARSER_FAMILIES: dict[str, str] = {
     "deepseek_v4": "dsml_v4",  # <｜DSML｜tool_calls>
     "deepseek-v4": "dsml_v4",
     "deepseekv4": "dsml_v4",
-    "deepseek_v41": "dsml_v41",  # <｜DSML｜ calls>; default route needs reasoning deepseek_v41 too
+    "deepseek_v41": "dsml_v41",  # <｜DSML｜ calls>
     "jamba": "jamba",
     "minimax_m2": "minimax_m2",
     "minimax_m3": "minimax_m3",
     "minimax-m3": "minimax_m3",
     "minimax_m3_nom": "minimax_m3",
     "minimax-m3-nom": "minimax_m3",
-    "glm45": "glm47",  # 1.6.1 default route parses nothing; DYN_PARSER_VERSION=2 reads it as glm47
+    "glm45": "glm47",  # the parsers-v2 route reads it as glm47
     "glm47": "glm47",
     "kimi_k2": "kimi_k2",
-    "kimi_k25": "kimi_k2",  # 1.6.1 default route parses nothing; DYN_PARSER_VERSION=2 reads it as kimi_k2
+    "kimi_k25": "kimi_k2",  # the parsers-v2 route reads it as kimi_k2
     "kimi_k3": "kimi_k3",
     "kimi-k3": "kimi_k3",
     "gemma4": "gemma4",
@@ -53,23 +54,6 @@ PARSER_FAMILIES: dict[str, str] = {
     "inkling": "inkling",
     "muse": "muse",
     "muse_glimmer": "muse",
-}
-
-
-#: Names 1.6.1 lists whose parser, on the default parser route (`DYN_PARSER_VERSION` unset),
-#: parses nothing: the text comes back as content (observed on the frontend). Their format is
-#: the family's above, so they are never recommended as a fix.
-INERT_ON_DEFAULT_ROUTE: dict[str, str] = {
-    "qwen3": "only the parsers-v2 route (DYN_PARSER_VERSION=2) knows `qwen3` as a tool parser",
-    "glm45": "only DYN_PARSER_VERSION=2 reads it (as glm47)",
-    "kimi_k25": "only DYN_PARSER_VERSION=2 reads it (as kimi_k2)",
-}
-
-
-#: Tool parsers that, in 1.6.1, only parse together with a given reasoning parser (observed:
-#: without it the block stays in content).
-NEEDS_REASONING_PARSER: dict[str, str] = {
-    "deepseek_v41": "deepseek_v41",
 }
 
 
@@ -84,11 +68,11 @@ def family_of(parser_name: str) -> str:
         raise UnknownParser(parser_name) from None
 
 
-def names_of(family: str, working_only: bool = False) -> list[str]:
-    """Every Dynamo parser name that selects `family`, canonical (family-named) first;
-    `working_only` leaves out the names that parse nothing on the default route."""
-    names = [n for n, f in PARSER_FAMILIES.items()
-             if f == family and not (working_only and n in INERT_ON_DEFAULT_ROUTE)]
+def names_of(family: str) -> list[str]:
+    """Every Dynamo parser name that selects `family`, canonical (family-named) first. Which of
+    them a release has, and which parse on its parser route, is measured knowledge
+    (release.knowledge.Knowledge.working_names)."""
+    names = [n for n, f in PARSER_FAMILIES.items() if f == family]
     return sorted(names, key=lambda n: (n != family, n))
 
 

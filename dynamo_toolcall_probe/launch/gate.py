@@ -1,11 +1,12 @@
 """Does the installed Dynamo's SGLang worker refuse top logprobs unless DYN_SGL_ALLOW_TOP_LOGPROBS?
 
-Read from the installed code, not a version table: the gate moved between files and versions
+Read from the installed code, not from a version table: the gate moved between files and versions
 (1.2.x: dynamo/sglang/request_handlers/llm/decode_handler.py; 1.3–1.5:
 dynamo/common/backend/logprobs.py `sglang_top_logprobs_allowed()`; gone in 1.6). The source files
 are parsed with `ast`, never imported, so no engine is loaded. A gate is a *read* of the variable
 (os.environ.get / os.getenv / os.environ[...]) reachable from the SGLang worker; a mention in a
-comment or a message does not count. The version table only cross-checks the finding.
+comment or a message does not count. The measured knowledge of the release (release.knowledge)
+only cross-checks the finding.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class GateDecision:
     dynamo_version: str | None = None
     sources_root: str | None = None
     evidence: tuple[Evidence, ...] = ()
-    table_expectation: str | None = None  # what the version table says, None when it has no row
+    table_expectation: str | None = None  # what was measured on that release (release.knowledge)
     table_agrees: bool | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -46,21 +47,15 @@ class GateDecision:
 
 
 def expected_from_version(version: str | None) -> str | None:
-    """The version table (dynamo-facts.md), used only as a cross-check."""
-    m = re.match(r"^(\d+)\.(\d+)\.(\d+)(?:\.post(\d+))?", version or "")
-    if not m:
+    """What the measured knowledge says the SGLang worker of exactly this release does (a
+    cross-check only: the installed code decides). None when that release was not measured."""
+    from ..release import Release, is_version
+    from ..release.knowledge import EXACT, Knowledge
+
+    if not version or not is_version(version):
         return None
-    major, minor, patch, post = (int(g) if g else None for g in m.groups())
-    v = (major, minor, patch)
-    if v < (1, 1, 0):
-        return NO_LOGPROBS
-    if v < (1, 2, 0):
-        return NOT_GATED
-    if v == (1, 2, 0) and post is None:
-        return None  # plain 1.2.0 was not checked; 1.2.0.post1 has the gate
-    if v < (1, 6, 0):
-        return GATED
-    return NOT_GATED
+    knowledge = Knowledge.of(Release(version))
+    return knowledge.sglang_gate if knowledge.basis == EXACT else None
 
 
 def find_dynamo_dir(root: str | Path) -> Path | None:
@@ -168,7 +163,7 @@ def detect_sglang_gate(sources_root: str | Path) -> GateDecision:
         expected = expected_from_version(version)
         agrees = None if expected is None else expected == status
         if agrees is False:
-            notes = (*notes, f"the version table expects {expected} for {version}; "
+            notes = (*notes, f"the measured knowledge expects {expected} for {version}; "
                      "the installed code wins")
         return GateDecision(status, reason, version, str(root), tuple(evidence), expected,
                             agrees, tuple(notes))

@@ -30,6 +30,10 @@ def version_key(version: str) -> tuple[int, int, int, int]:
     return int(major), int(minor), int(patch or 0), int(post or 0)
 
 
+def is_version(text: str) -> bool:
+    return bool(_VERSION.match(text.strip()))
+
+
 @dataclass(frozen=True)
 class Release:
     version: str | None  # ai-dynamo's version, None when nothing says which
@@ -69,8 +73,8 @@ def from_metadata(meta: Mapping[str, Any] | None) -> Release:
     version = recorded.get("version")
     packages = meta.get("packages") or meta.get("versions") or {}
     version = version or packages.get("ai-dynamo")
-    if not version:
-        return Release(None, UNKNOWN, parser_version=recorded.get("parser_version"))
+    if not version or not is_version(str(version)):  # absent, or not a version (a hand-edited
+        return Release(None, UNKNOWN, parser_version=recorded.get("parser_version"))  # bundle)
     return Release(version, METADATA, recorded.get("runtime_version") or packages.get("ai-dynamo-runtime"),
                    recorded.get("parser_version"))
 
@@ -80,7 +84,7 @@ def from_versions(versions: Mapping[str, str | None], parser_version: str | None
     The frontend and its parsers live in ai-dynamo-runtime; ai-dynamo alone (an unusual install)
     still names the release."""
     version = versions.get("ai-dynamo") or versions.get("ai-dynamo-runtime")
-    if not version:
+    if not version or not is_version(version):
         return Release(None, UNKNOWN, parser_version=parser_version)
     return Release(version, INSTALLED, versions.get("ai-dynamo-runtime"), parser_version)
 

@@ -19,6 +19,7 @@ BIND_VARIABLES = {
     "DYN_EVENT_PLANE_HOST": "the event plane",
 }
 ADDRESS, INTERFACE, EITHER = "address", "interface", "address_or_interface"
+UNSET = "unset"  # leave the variable out (the measurement of another one; or no value works)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,11 @@ def stack_settings(caps: Capabilities, host: str, env_meaning: dict[str, str] | 
                                     "the release decides (possibly every interface)")
             continue
         value, kind = host, meaning.get(name, ADDRESS)
+        if kind not in (ADDRESS, INTERFACE, EITHER):  # UNSET, or measured as taking no value
+            if kind != UNSET:
+                out.warnings.append(f"ai-dynamo {version} takes no value of {name} that the "
+                                    f"probe could use: {what} binds where the release decides")
+            continue
         if kind == INTERFACE:
             value = interface_of(host)
             if value is None:

@@ -132,6 +132,11 @@ class Knowledge:
     def structural_tag(self) -> str | None:
         return self.row.get("structural_tag")
 
+    @property
+    def parser_crates(self) -> dict[str, str]:
+        """{"dynamo_v1": crate version, "dynamo_v2": ...} built into this release's runtime."""
+        return dict(self.row.get("parser_crates", {}))
+
     def env_meaning(self) -> dict[str, str]:
         return dict(self.row.get("env_meaning", {}))
 

@@ -27,7 +27,9 @@ CONTEXT_LENGTH = 32768
 
 def make_generate(name: str, scripts_dir: Path, tokenizer, token_bytes: TokenBytes):
     async def generate(request: dict[str, Any], context):
-        script = read_script(scripts_dir, name)
+        # The request names its served model: releases before 1.6 route every request of one
+        # process to the handler registered last, so the handler's own name is not reliable.
+        script = read_script(scripts_dir, request.get("model") or name)
         ids = token_ids_of(script, tokenizer)
         opts = request.get("output_options") or {}
         want_logprobs = opts.get("logprobs") is not None

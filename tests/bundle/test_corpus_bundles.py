@@ -14,7 +14,9 @@ from dynamo_toolcall_probe.bundle.conformance import CASE_BATCH
 from .conformance_shape import check_fixture, real_shapes
 from .scan import CASES, bundle_of, scan
 
-NAMES = sorted(p.name for p in CASES.iterdir() if (p / "case.yaml").exists())
+# Cases with a non-streaming body (streamed-only captures, response.sse, have their own path).
+NAMES = sorted(p.name for p in CASES.iterdir()
+               if (p / "case.yaml").exists() and (p / "response.json").exists())
 SHAPES = real_shapes()
 
 
