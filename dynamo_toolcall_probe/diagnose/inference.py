@@ -73,6 +73,7 @@ def infer_configuration(diagnosis, replay: list[dict[str, Any]],
                 f"worker does run --dyn-tool-call-parser {good[0]} (or {', '.join(good[1:]) or 'an alias'}) "
                 f"on another release whose {family} parser mis-handles this output; pass --parser "
                 "or --discovery to settle it"))
-    diagnosis.fix = fix_for("parser_config", diagnosis.findings, family, None) + \
+    diagnosis.fix = fix_for("parser_config", diagnosis.findings, family, None,
+                            knowledge=getattr(diagnosis, "knowledge", None)) + \
         " (inferred: confirm the worker's current --dyn-tool-call-parser first)"
     return True
