@@ -106,7 +106,7 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
     from ..formats.registry import PARSER_FAMILIES
 
     detected = detect_formats(raw.text, tools if isinstance(tools, list) else None, reasoning_parser,
-                              PARSER_FAMILIES.get(configured_parser or ""))
+                              PARSER_FAMILIES.get(configured_parser or ""), observed.finish_reason)
     verdict, findings = judge(raw, detected, observed, request, configured_parser,
                               reasoning_parser, knowledge)
     family = detected[0].family if detected else None

@@ -27,16 +27,18 @@ class Detected:
 
 
 def detect_formats(text: str, tools: list[dict[str, Any]] | None,
-                   reasoning_parser: str | None, prefer_family: str | None = None) -> list[Detected]:
+                   reasoning_parser: str | None, prefer_family: str | None = None,
+                   finish_reason: str | None = None) -> list[Detected]:
     """Every family that finds at least one call candidate, ordered by how well it explains the
-    text: well-formed calls, then characters covered by calls, then the configured family."""
+    text: well-formed calls, then characters covered by calls, then the configured family.
+    `finish_reason` tells a call cut by max_tokens from one whose end marker is a stop token."""
     found: list[Detected] = []
     for family in registry.family_names():
         spec = registry.get_spec(family)
         if not spec.scan(text):
             continue
         found.append(Detected(family, registry.names_of(family),
-                              extract(spec, text, tools, reasoning_parser)))
+                              extract(spec, text, tools, reasoning_parser, finish_reason)))
 
     def marked(d: Detected) -> bool:
         return any(m and m in text for m in registry.get_spec(d.family).start_markers)

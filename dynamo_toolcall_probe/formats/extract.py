@@ -1,16 +1,20 @@
 """Strict, request-aware extraction: the checks every family shares.
 
-`extract(spec, text, tools)` runs the family's syntax scan, then checks each call against the
-request: is the name among the tools, do the arguments satisfy the tool's JSON Schema, does the
-call sit inside reasoning, is there text around the calls.
+`extract(spec, text, tools, reasoning_parser, finish_reason)` runs the family's syntax scan, then
+checks each call against the request: XML-style parameters are typed by the tool's JSON Schema
+(as Dynamo types them), is the name among the tools, do the arguments satisfy the schema, does the
+call sit inside reasoning, is there text around the calls. `finish_reason` (the response's, when
+known) decides a call that ran to the end of the output without its stop-token end marker
+(`ExtractedCall.ended_at_eof`): complete with "stop" / "tool_calls" / unknown, truncated with
+"length".
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .base import (INSIDE_REASONING, SCHEMA_VIOLATION, TEXT_AROUND, UNKNOWN_TOOL, Extraction,
-                   ExtractedCall, FormatSpec, Problem)
+from .base import (INSIDE_REASONING, SCHEMA_VIOLATION, TEXT_AROUND, TRUNCATED, UNKNOWN_TOOL,
+                   CallCandidate, Extraction, ExtractedCall, FormatSpec, Problem)
 from .reasoning import inside, reasoning_spans
 
 
@@ -41,14 +45,30 @@ def schema_errors(arguments: dict[str, Any], schema: dict[str, Any]) -> list[str
         return [f"the tool's own schema is invalid: {exc.message}"]
 
 
+def typed_arguments(spec: FormatSpec, cand: CallCandidate,
+                    schemas: dict[str, dict[str, Any]] | None) -> dict[str, Any] | None:
+    """The candidate's arguments, its raw parameter texts typed by the tool's schema when the
+    format types values that way; unchanged otherwise."""
+    if cand.raw_arguments is None or schemas is None:
+        return cand.arguments
+    schema = schemas.get(cand.name or "") or {}
+    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    return {key: spec.type_value(raw, props.get(key), True) for key, raw in cand.raw_arguments.items()}
+
+
 def extract(spec: FormatSpec, text: str, tools: list[dict[str, Any]] | None = None,
-            reasoning_parser: str | None = None) -> Extraction:
+            reasoning_parser: str | None = None, finish_reason: str | None = None) -> Extraction:
     schemas = tool_schemas(tools)
     spans = reasoning_spans(text, reasoning_parser)
     calls: list[ExtractedCall] = []
     for cand in spec.scan(text):
-        call = ExtractedCall(cand.name, cand.arguments, cand.arguments_text, cand.span,
-                             list(cand.problems))
+        call = ExtractedCall(cand.name, typed_arguments(spec, cand, schemas), cand.arguments_text,
+                             cand.span, list(cand.problems), cand.ended_at_eof, cand.raw_arguments)
+        if call.ended_at_eof and finish_reason == "length":
+            call.problems.append(Problem(TRUNCATED, "the call runs to the end of the output and "
+                                         "finish_reason is 'length': generation hit max_tokens before "
+                                         f"the stop token that ends it ({', '.join(spec.stop_token_ends)})",
+                                         cand.span))
         channel = inside(spans, cand.span[0])
         if channel:
             call.in_reasoning = True
@@ -79,7 +99,7 @@ def extract(spec: FormatSpec, text: str, tools: list[dict[str, Any]] | None = No
         pieces.append((pos, len(text)))
     if calls:
         for start, end in pieces:
-            if text[start:end].strip():
+            if _strip_stop_tokens(text[start:end], spec).strip():
                 problems.append(Problem(TEXT_AROUND, f"text outside the calls: {text[start:end].strip()[:60]!r}",
                                         (start, end)))
     call_spans = sorted(c.span for c in calls)
@@ -89,3 +109,11 @@ def extract(spec: FormatSpec, text: str, tools: list[dict[str, Any]] | None = No
         pos = max(pos, end)
     normal.append(text[pos:])
     return Extraction(spec.family, calls, problems, "".join(normal))
+
+
+def _strip_stop_tokens(piece: str, spec: FormatSpec) -> str:
+    """The piece without the family's stop tokens: an end-of-turn token decoded into the text
+    (token ids decoded with special tokens) is not text around the calls."""
+    for token in (*spec.stop_tokens, *spec.stop_token_ends):
+        piece = piece.replace(token, "")
+    return piece

@@ -9,14 +9,17 @@ write calls as::
     BLOCK_CLOSE
 
 and differ only in the markers, in how a value is typed and in what may wrap the block.
-`InvokeXml` scans that shape strictly. A family sets the markers (literal strings, or regexes
-where a marker has variants or carries a name) and, where needed, overrides `decode_value` or
-`parse_body` (Kimi K2 carries one JSON object instead of parameters).
+`InvokeXml` finds blocks, and invokes inside a block, with the one region splitter
+(`base.split_regions`): an unclosed block or invoke followed by the next one is two, the first
+broken. A family sets the markers (literal strings, or regexes where a marker has variants or
+carries a name) and, where needed, overrides `decode_value` or `parse_body` (Kimi K2 carries one
+JSON object instead of parameters).
 
-Values: Dynamo types an XML parameter with the tool's JSON Schema (seen on the 1.6.1 frontend: a
-key absent from the schema stays a string, "3" -> "3"). The scan has no schema, so by default it
-decodes JSON where the value is JSON ("3" -> 3) and keeps the string otherwise; DSML's
-`string="..."` and Kimi K3's `type="..."` attributes say it in the text and are followed.
+Values: `value_typing` names how Dynamo's parser of the family types a parameter ("xml", "glm",
+"m3": by the tool's JSON Schema, see `formats.values`); such values are kept as `raw_arguments`
+and typed by `extract` once the schema is known. Families whose text states the type (DSML's
+`string="..."`, Kimi K3's `type="..."`) or whose parser ignores the schema (Muse) type the value
+in `decode_value`.
 
 Spans: the first call of a block starts at the block's opener (or header) and the last ends at
 its closer (or trailer), so wrapper markers count as part of the calls, not as text around them.
@@ -29,20 +32,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .base import (INVALID_JSON, MALFORMED, MISSING_END_MARKER, MISSING_NAME, TRUNCATED,
-                   CallCandidate, FormatSpec, Problem, decode_json_object)
+from .base import (INVALID_JSON, JSON, MALFORMED, MISSING_END_MARKER, MISSING_NAME, TRUNCATED, CallCandidate,
+                   FormatSpec, Marker, Problem, Region, ValueSyntax, split_regions)
+from .payload import decode_json_object, end_problems
+from .values import glm_value, guess, xml_value
 
 
 def _re(marker: str | re.Pattern[str]) -> re.Pattern[str]:
     return marker if isinstance(marker, re.Pattern) else re.compile(re.escape(marker))
-
-
-def json_or_string(raw: str) -> Any:
-    """A parameter value typed the way Dynamo does without a schema: JSON when it is JSON."""
-    try:
-        return json.loads(raw.strip())
-    except ValueError:
-        return raw
 
 
 @dataclass
@@ -53,6 +50,8 @@ class Call:
     raw: str = ""
     problems: list[Problem] = field(default_factory=list)
     undecodable: bool = False  # some part failed to decode: arguments are reported as None
+    raw_values: dict[str, str] = field(default_factory=dict)
+    ended_at_eof: bool = False
 
 
 class InvokeXml(FormatSpec):
@@ -66,10 +65,15 @@ class InvokeXml(FormatSpec):
     #: one call's opener: group "name" holds the tool name (may be empty or absent)
     invoke_open: ClassVar[re.Pattern[str]]
     invoke_close: ClassVar[str | re.Pattern[str]]
+    #: an invoke body holding a structured value (JSON arguments), and where the value begins
+    invoke_syntax: ClassVar[ValueSyntax | None] = None
+    invoke_value_at: ClassVar[Marker] = re.compile(r"\s*")
     #: one parameter's opener: group "key"; optional groups a family reads in decode_value
     param_open: ClassVar[re.Pattern[str] | None] = None
     #: one parameter's closer; "{key}" in a literal is replaced by the key (MiniMax M3)
     param_close: ClassVar[str | re.Pattern[str]] = ""
+    #: how Dynamo types a parameter: "xml", "glm", "m3" (by schema, formats.values) or None
+    value_typing: ClassVar[str | None] = None
     #: the block's body must start with this (qwen3_coder shares `<tool_call>` with hermes/glm)
     body_prefix: ClassVar[str] = ""
     #: text that must stand right before the block (Muse's recipient header), anchored with \Z
@@ -84,12 +88,29 @@ class InvokeXml(FormatSpec):
     render_block: ClassVar[str] = "{start}\n{invokes}\n{end}"
     render_joiner: ClassVar[str] = "\n"
     render_block_per_call: ClassVar[bool] = False
+    #: texts besides block_end / invoke_close that close a block as render() writes it (trailers)
+    extra_closers: ClassVar[tuple[str, ...]] = ()
+    impossible_scenarios: ClassVar[dict[str, str]] = {
+        "end_marker_in_string": "parameter values are raw text between tags, not quoted strings: an "
+                                "end marker inside one ends the call (Dynamo's parser cuts there too)",
+    }
+
+    def closers(self) -> tuple[str, ...]:
+        inner = (self.invoke_close,) if isinstance(self.invoke_close, str) else ()
+        return (*self.extra_closers, self.block_end, *inner)
 
     # ---- hooks --------------------------------------------------------------------------------
 
+    def type_value(self, raw: str, schema: dict[str, Any] | None, schema_known: bool) -> Any:
+        if self.value_typing == "xml":
+            return xml_value(raw, schema, schema_known)
+        if self.value_typing in ("glm", "m3"):
+            return glm_value(raw, schema, schema_known, untyped_json=self.value_typing == "glm")
+        return guess(raw)
+
     def decode_value(self, raw: str, match: re.Match[str]) -> tuple[Any, str | None]:
         """(value, error) for one parameter; error when the value must be JSON and is not."""
-        return json_or_string(raw), None
+        return self.type_value(raw, None, False), None
 
     def encode_value(self, value: Any) -> tuple[str, str]:
         """(text, DSML string attribute) for render()."""
@@ -114,7 +135,8 @@ class InvokeXml(FormatSpec):
                                              f"parameter {key!r} is not closed", (m.start(), hi)))
                 call.undecodable = True
                 return
-            value, error = self.decode_value(text[m.end():close.start()], m)
+            raw = text[m.end():close.start()]
+            value, error = self.decode_value(raw, m)
             if error:
                 call.problems.append(Problem(INVALID_JSON, f"parameter {key!r}: {error}",
                                              (m.end(), close.start())))
@@ -123,99 +145,88 @@ class InvokeXml(FormatSpec):
                 call.problems.append(Problem(MALFORMED, f"parameter {key!r} given twice",
                                              (m.start(), close.end())))
             call.args[key] = value
+            if self.value_typing:
+                call.raw_values[key] = raw
             pos = close.end()
 
     # ---- scanning -----------------------------------------------------------------------------
 
     def scan(self, text: str) -> list[CallCandidate]:
-        opener = self.block_open_re or _re(self.block_start)
-        closer = self.block_close_re or _re(self.block_end)
+        blocks = split_regions(text, [self.block_open_re or self.block_start],
+                               [self.block_close_re or self.block_end],
+                               syntax=self.invoke_syntax, every_value=True)
         out: list[CallCandidate] = []
-        regions: list[tuple[int, int]] = []
-        pos = 0
-        while (start := opener.search(text, pos)):
-            body_start = start.end()
-            if self.body_prefix and not text[body_start:].lstrip().startswith(self.body_prefix):
-                pos = body_start  # the same marker with another family's payload
-                continue
-            end = closer.search(text, body_start)
-            nxt = opener.search(text, body_start)
-            if end and (nxt is None or end.start() < nxt.start()):
-                body_end, stop, closed = end.start(), end.end(), True
-            else:
-                body_end = stop = nxt.start() if nxt else len(text)
-                closed = False
-            if closed and self.trailer_re and (t := self.trailer_re.match(text, stop)):
+        covered: list[tuple[int, int]] = []
+        for block in blocks:
+            if self.body_prefix and not text[block.body_start:].lstrip().startswith(self.body_prefix):
+                continue  # the same marker with another family's payload
+            stop = block.end
+            if block.closed and self.trailer_re and (t := self.trailer_re.match(text, stop)):
                 stop = t.end()
-            out.extend(self._block(text, start, body_end, stop, closed))
-            regions.append((start.start(), stop))
-            pos = stop
-        out.extend(self._bare_invokes(text, regions))
+            out.extend(self._block(text, block, stop))
+            covered.append((block.start, stop))
+        out.extend(self._bare_invokes(text, covered))
         out.sort(key=lambda c: c.span)
         return out
 
-    def _block(self, text: str, start: re.Match[str], body_end: int, stop: int,
-               closed: bool) -> list[CallCandidate]:
-        calls = self._invokes(text, start.end(), body_end, at_eof=not closed and stop == len(text))
-        span = (start.start(), stop)
+    def _block(self, text: str, block: Region, stop: int) -> list[CallCandidate]:
+        opener = block.opener.group(0)
+        calls = self._invokes(text, block.body_start, block.body_end, at_eof=block.at_eof)
+        span = (block.start, stop)
         if not calls:
             calls = [Call(None, span, undecodable=True, problems=[Problem(
-                MALFORMED, f"{start.group(0)} block holds no invoke", span)])]
-        first = start.start()
+                MALFORMED, f"{opener} block holds no invoke", span)])]
+        first = block.start
         if self.header_re is not None:
-            header = self.header_re.search(text, 0, start.start())
+            header = self.header_re.search(text, 0, block.start)
             if header:
                 first = header.start()
             elif self.header_required:
-                calls[0].problems.insert(0, Problem(MALFORMED, self.header_hint, start.span()))
+                calls[0].problems.insert(0, Problem(MALFORMED, self.header_hint, block.opener.span()))
         calls[0].span = (first, calls[0].span[1])
         calls[-1].span = (calls[-1].span[0], stop)
-        if not closed:
-            calls[-1].problems.append(Problem(
-                MISSING_END_MARKER, f"{start.group(0)} block is not closed"
-                + (" (text ends first)" if stop == len(text) else ""), span))
-        return [self._candidate(c, text) for c in calls]
+        extra, at_eof = end_problems(self, block, f"the {opener.strip()} block")
+        calls[-1].problems += extra
+        calls[-1].ended_at_eof = calls[-1].ended_at_eof or at_eof
+        return [self._candidate(c) for c in calls]
 
     def _bare_invokes(self, text: str, regions: list[tuple[int, int]]) -> list[CallCandidate]:
         """Invokes outside any block: Dynamo recovers some, but the wrapper is missing."""
         out = []
         pos = 0
-        for lo, hi in [*regions, (len(text), len(text))]:
+        for lo, hi in [*sorted(regions), (len(text), len(text))]:
             if lo > pos:
-                for call in self._invokes(text, pos, lo, at_eof=lo == len(text)):
+                at_eof = not text[lo:].strip()
+                for call in self._invokes(text, pos, lo, at_eof=at_eof):
                     call.problems.insert(0, Problem(
                         MALFORMED, f"call outside a {self.block_start.strip()} block", call.span))
-                    out.append(self._candidate(call, text))
+                    out.append(self._candidate(call))
             pos = max(pos, hi)
         return out
 
     def _invokes(self, text: str, lo: int, hi: int, at_eof: bool) -> list[Call]:
         calls: list[Call] = []
-        closer = _re(self.invoke_close)
-        pos = lo
-        while (m := self.invoke_open.search(text, pos, hi)):
+        for inv in split_regions(text, [self.invoke_open], [self.invoke_close], lo=lo, hi=hi,
+                                 syntax=self.invoke_syntax, value_at=self.invoke_value_at):
+            m = inv.opener
             name = (m.groupdict().get("name") or "").strip() or None
-            close = closer.search(text, m.end(), hi)
-            nxt = self.invoke_open.search(text, m.end(), hi)
-            if close and (nxt is None or close.start() < nxt.start()):
-                inner_end, end = close.start(), close.end()
-            else:
-                inner_end = end = nxt.start() if nxt else hi
-            call = Call(name, (m.start(), end), raw=text[m.end():inner_end])
+            call = Call(name, (inv.start, inv.end), raw=text[inv.body_start:inv.body_end])
             if name is None:
                 call.problems.append(Problem(MISSING_NAME, "call has no tool name", m.span()))
             call.problems.extend(self.invoke_problems(m))
-            self.parse_body(text, m.end(), inner_end, call, at_eof and end == hi)
-            if inner_end == end:
-                kind = TRUNCATED if at_eof and end == hi else MISSING_END_MARKER
-                call.problems.append(Problem(kind, "call is not closed", call.span))
+            cut_at_eof = at_eof and inv.at_eof
+            self.parse_body(text, inv.body_start, inv.body_end, call, cut_at_eof)
+            if not inv.closed:
+                kind = TRUNCATED if cut_at_eof else MISSING_END_MARKER
+                if not (kind == TRUNCATED and any(p.kind == TRUNCATED for p in call.problems)):
+                    call.problems.append(Problem(kind, "call is not closed", call.span))
             calls.append(call)
-            pos = end
         return calls
 
-    def _candidate(self, call: Call, text: str) -> CallCandidate:
+    def _candidate(self, call: Call) -> CallCandidate:
         return CallCandidate(call.name, None if call.undecodable else call.args, call.raw.strip(),
-                             call.span, call.problems)
+                             call.span, call.problems, call.ended_at_eof,
+                             dict(call.raw_values) if self.value_typing and not call.undecodable else None)
 
     # ---- rendering ----------------------------------------------------------------------------
 
@@ -235,7 +246,11 @@ class InvokeXml(FormatSpec):
 
 
 class JsonBodyInvoke(InvokeXml):
-    """Invokes whose body is one JSON object of arguments (Kimi K2, DeepSeek V3 / V3.1)."""
+    """Invokes whose body is one JSON object of arguments (Kimi K2, DeepSeek V3 / V3.1): a block
+    end marker inside one of its strings does not end the call."""
+
+    invoke_syntax = JSON
+    impossible_scenarios: ClassVar[dict[str, str]] = {}
 
     def json_text(self, text: str, lo: int, hi: int, call: Call) -> tuple[int, int]:
         """The (lo, hi) of the JSON inside the body; a family strips its own fences here."""
@@ -243,7 +258,7 @@ class JsonBodyInvoke(InvokeXml):
 
     def parse_body(self, text: str, lo: int, hi: int, call: Call, at_eof: bool) -> None:
         lo, hi = self.json_text(text, lo, hi, call)
-        obj, problem = decode_json_object(text[lo:hi], lo)
+        obj, problem = decode_json_object(text[lo:hi], lo, at_eof)
         if problem:
             call.problems.append(problem)
             call.undecodable = True

@@ -11,6 +11,8 @@ tests/formats/cases/<family>.yaml holds a list of cases:
         - {name: get_weather, arguments: {location: NYC}}
       problems: []                       # expected problem kinds (set), [] = clean
       broken: false                      # true when the case shows a model-side defect
+      finish_reason: stop                # optional: the response's finish_reason
+      ended_at_eof: [true]               # optional: per call, ran to the end without a stop token
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def tools_for(case):
 def test_case(family, case):
     assert PARSER_FAMILIES[case["parser"]] == family, "case file must match the parser's family"
     spec = get_spec(family)
-    result = extract(spec, case["text"], tools_for(case), case.get("reasoning_parser"))
+    result = extract(spec, case["text"], tools_for(case), case.get("reasoning_parser"),
+                     case.get("finish_reason"))
     got_calls = [{"name": c.name, "arguments": c.arguments} for c in result.calls]
     want_calls = [{"name": c["name"], "arguments": c.get("arguments")} for c in case["calls"]]
     assert got_calls == want_calls
@@ -55,6 +58,8 @@ def test_case(family, case):
     assert spec.detect(case["text"]) == bool(case["calls"])
     is_broken = bool(got_kinds & MODEL_PROBLEMS) or not result.calls
     assert is_broken == bool(case.get("broken", False))
+    if "ended_at_eof" in case:
+        assert [c.ended_at_eof for c in result.calls] == case["ended_at_eof"]
 
 
 @pytest.mark.parametrize("family", family_names())

@@ -8,6 +8,9 @@
 The markers use U+FF5C (｜) and U+2581 (▁), not ASCII. Each call names its type (`function`),
 then the tool name on its own line, then the arguments as a fenced JSON block. V3.1 drops the type
 and the fence (family `deepseek_v3_1`).
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ class DeepSeekV3(JsonBodyInvoke):
     start_markers = (CALLS_BEGIN,)
     end_marker = CALLS_END
     leak_markers = (CALLS_BEGIN, CALLS_END, CALL_BEGIN, CALL_END, SEP)
+    stop_tokens = ("<｜end▁of▁sentence｜>",)
+    impossible_scenarios = {
+        "stop_token_end": "`<｜tool▁calls▁end｜>` is not a stop token (<｜end▁of▁sentence｜> follows it)",
+    }
+    invoke_value_at = re.compile(r"\s*(?:```(?:json)?\s*)?")  # the JSON starts inside the fence
 
     def json_text(self, text: str, lo: int, hi: int, call: Call) -> tuple[int, int]:
         fenced = _FENCE.match(text, lo, hi)

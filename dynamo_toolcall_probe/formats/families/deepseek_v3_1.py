@@ -3,6 +3,11 @@
     <｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>{"location": "Paris"}<｜tool▁call▁end｜><｜tool▁calls▁end｜>
 
 Like V3 without the call type and without the ```json fence: name, separator, one JSON object.
+Verified on the real 1.6.1 frontend (replay): a `<｜tool▁call▁end｜>` inside a JSON string argument
+makes deepseek_v3_1 drop the call and leak the rest into content (the splitter reads the JSON).
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ class DeepSeekV31(JsonBodyInvoke):
     start_markers = (CALLS_BEGIN,)
     end_marker = CALLS_END
     leak_markers = (CALLS_BEGIN, CALLS_END, CALL_BEGIN, CALL_END, SEP)
+    stop_tokens = ("<｜end▁of▁sentence｜>",)
+    impossible_scenarios = {
+        "stop_token_end": "`<｜tool▁calls▁end｜>` is not a stop token (<｜end▁of▁sentence｜> follows it)",
+    }
 
     def render(self, calls: list[tuple[str, dict[str, Any]]]) -> str:
         body = "".join(f"{CALL_BEGIN}{n}{SEP}{json.dumps(a, ensure_ascii=False)}{CALL_END}"

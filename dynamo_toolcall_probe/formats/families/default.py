@@ -16,6 +16,7 @@ class _PythonTag(WrappedJsonList):
     family = "default"
     start_markers = ("<|python_tag|>",)
     end_marker = ""
+    stop_token_ends = ("<|eom_id|>", "<|eot_id|>")
 
 
 class Default(WrappedJsonList):
@@ -28,12 +29,20 @@ class Default(WrappedJsonList):
     (`arguments` or `parameters`). The `<TOOLCALL>` form is tried first, as in Dynamo's config.
     Seen on the 1.6.1 frontend: `default` extracts the calls of the `<TOOLCALL>` form but leaves
     `</TOOLCALL>` in `content` (streaming and non-streaming), where `nemotron_deci` leaves nothing.
+    The `<|python_tag|>` form ends with Llama's stop token like `llama3_json`.
+
+    Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse
+    non-streaming at 1 and 3-1-4-1-2 tokens per chunk.
     """
 
     family = "default"
     start_markers = ("<TOOLCALL>", "<|python_tag|>")
     end_marker = "</TOOLCALL>"
     leak_markers = ("<TOOLCALL>", "</TOOLCALL>", "<|python_tag|>")
+    impossible_scenarios = {
+        "stop_token_end": "the rendered <TOOLCALL> form ends with </TOOLCALL>, not a stop token; "
+                          "the <|python_tag|> form's stop-token end is llama3_json's scenario",
+    }
     _forms = (_ToolCallTag(), _PythonTag())
 
     def scan(self, text: str) -> list[CallCandidate]:

@@ -7,21 +7,27 @@
     </｜DSML｜invoke>
     </｜DSML｜function_calls>
 
-(｜ is U+FF5C.) `string="true"` keeps the value as written; `string="false"` means JSON, so a
-value that does not decode is invalid JSON. V3.2 and V4 differ in the outer tag only
+(｜ is U+FF5C.) The text states each value's type and Dynamo ignores the tool's schema (observed
+on 1.6.1): `string="true"` is the trimmed text; no attribute is JSON when the trimmed text is JSON,
+else the trimmed text (a string-typed `123` without the attribute becomes the number 123);
+`string="false"` promises JSON: a value that is not JSON is the model's error (Dynamo keeps it
+as the trimmed string). V3.2 and V4 differ in the outer tag only
 (`function_calls` vs `tool_calls`, Dynamo config.rs `deepseek_dsml(block_name)`); each parser
 reads its own. Observed on the 1.6.1 frontend: the other version's block is still half-read (bare
 invokes recovered) and its opener is left in `content`, so it is reported here as a call outside
 the block. Reasoning (`deepseek_v3_2`): the completion starts inside `<think>` (observed).
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from ..shapes_xml import InvokeXml, json_or_string
+from ..shapes_xml import InvokeXml
+from ..values import guess
 
 BAR = "｜DSML｜"
 
@@ -30,7 +36,8 @@ class Dsml(InvokeXml):
     """The DSML shape; subclasses set the block name and the token spacing."""
 
     block_name = "function_calls"
-    space = ""  # V4.1 writes `<｜DSML｜ invoke ...>` with a space after the token
+    space = ""
+    stop_tokens = ("<｜end▁of▁sentence｜>",)  # V4.1 writes `<｜DSML｜ invoke ...>` with a space after the token
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -52,17 +59,21 @@ class Dsml(InvokeXml):
         cls.start_markers = (cls.block_start,)
         cls.end_marker = cls.block_end
         cls.leak_markers = (cls.block_start, cls.block_end, f"<{tok}{sp}invoke", cls.param_close)
+        cls.impossible_scenarios = {
+            **InvokeXml.impossible_scenarios,
+            "stop_token_end": f"`{cls.block_end}` is not a stop token (DeepSeek's EOS "
+                              "<｜end▁of▁sentence｜> follows it)",
+        }
 
     def decode_value(self, raw: str, match: re.Match[str]) -> tuple[Any, str | None]:
         string = match.group("string")
         if string == "true":
-            return raw, None
-        if string == "false":
-            try:
-                return json.loads(raw.strip()), None
-            except ValueError as exc:
-                return None, f'string="false" but the value is not JSON ({exc})'
-        return json_or_string(raw), None
+            return raw.strip(), None
+        value = guess(raw.strip())
+        if string == "false" and value == raw.strip() and isinstance(value, str):
+            # the text promised JSON and broke it (Dynamo keeps the text as a string)
+            return None, 'string="false" but the value is not JSON'
+        return value, None
 
 
 class DsmlV32(Dsml):

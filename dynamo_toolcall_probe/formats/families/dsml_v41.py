@@ -12,6 +12,9 @@ frontend. Only the parsers-v2 route reads it: with the defaults (`DYN_PARSER_VER
 route is taken only when BOTH the tool and the reasoning parser are `deepseek_v41`; with the tool
 parser alone the whole text comes back as `content` (observed). `DYN_PARSER_VERSION=2` parses it
 with the tool parser alone. The V3.2/V4 blocks are not read by it.
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk. (served with the deepseek_v41 reasoning parser)
 """
 
 from __future__ import annotations

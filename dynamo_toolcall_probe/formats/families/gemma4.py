@@ -7,6 +7,11 @@ null / nested `{...}` and `[...]` are written as is. Several calls are concatena
 separator. Verified on the real 1.6.1 frontend (both names; `{"location":"Paris","days":3}`).
 Reasoning (`gemma4`): `<|channel>thought` ... `<channel|>` (Dynamo config; with our scripted
 worker the 1.6.1 reasoning parser left it in content, so that pairing stays unconfirmed).
+
+A `<tool_call|>` inside a `<|"|>` string does not end the call; the 1.6.1 gemma4 parser cuts there,
+drops the call and leaks the rest into content (observed). Streaming
+(tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-streaming at 1
+and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations
@@ -15,12 +20,16 @@ import json
 import re
 from typing import Any
 
-from ..base import (MALFORMED, MISSING_END_MARKER, MISSING_NAME, TRUNCATED, CallCandidate,
-                    FormatSpec, Problem)
+from ..base import (MALFORMED, MISSING_NAME, TRUNCATED, CallCandidate, FormatSpec, Problem, Region,
+                    ValueSyntax, split_regions)
+from ..payload import end_problems
 
 START, END, CALL, QUOTE = "<|tool_call>", "<tool_call|>", "call:", '<|"|>'
 _SCALAR = re.compile(r"[^,}\]]*")
 _NAME = re.compile(r"[^{<\s]*")
+# Strings are delimited by the <|"|> token (no escapes): a <tool_call|> inside one is text.
+_SYNTAX = ValueSyntax((QUOTE,), None, "{[", "}]")
+_VALUE_AT = re.compile(r"call:[^{<\s]*")
 
 
 class _Bad(Exception):
@@ -89,23 +98,19 @@ class Gemma4(FormatSpec):
     start_markers = (START,)
     end_marker = END
     leak_markers = (START, END, QUOTE)
+    reasoning_channel = "gemma4"
+    impossible_scenarios = {
+        "stop_token_end": "`<tool_call|>` is a marker the model writes (Dynamo's gemma4 parser "
+                          "matches it in the text), not a stop token",
+    }
 
     def scan(self, text: str) -> list[CallCandidate]:
-        out = []
-        pos = 0
-        while (start := text.find(START, pos)) >= 0:
-            end = text.find(END, start)
-            nxt = text.find(START, start + len(START))
-            closed = end >= 0 and (nxt < 0 or end < nxt)
-            hi = end if closed else (nxt if nxt >= 0 else len(text))
-            stop = end + len(END) if closed else hi
-            out.append(self._call(text, start, hi, stop, closed))
-            pos = stop
-        return out
+        return [self._call(text, r) for r in split_regions(text, [START], [END], syntax=_SYNTAX,
+                                                           value_at=_VALUE_AT)]
 
-    def _call(self, text: str, start: int, hi: int, stop: int, closed: bool) -> CallCandidate:
-        span, problems = (start, stop), []
-        i = start + len(START)
+    def _call(self, text: str, region: Region) -> CallCandidate:
+        span, problems = (region.start, region.end), []
+        i, hi, closed = region.body_start, region.body_end, region.closed
         body = text[i:hi]
         name, args = None, None
         if not text.startswith(CALL, i):
@@ -127,10 +132,8 @@ class Gemma4(FormatSpec):
                 except _Bad as exc:
                     kind = TRUNCATED if exc.truncated and not closed else MALFORMED
                     problems.append(Problem(kind, f"arguments: {exc}", (exc.at, hi)))
-        if not closed:
-            problems.append(Problem(MISSING_END_MARKER, f"no {END} after {START}"
-                                    + (" (text ends first)" if stop == len(text) else ""), span))
-        return CallCandidate(name, args, body, span, problems)
+        extra, at_eof = end_problems(self, region, START)
+        return CallCandidate(name, args, body, span, problems + extra, at_eof)
 
     def render(self, calls: list[tuple[str, dict[str, Any]]]) -> str:
         def enc(v: Any) -> str:

@@ -2,10 +2,24 @@
 
     <|channel|>analysis<|message|>Need the weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"location": "Paris"}<|call|>
 
-A call is a `commentary` message addressed `to=functions.NAME` (the recipient may also stand
-before the channel: `<|start|>assistant to=functions.NAME<|channel|>commentary json<|message|>`),
-its body one JSON object, closed by `<|call|>`. The `analysis` channel is reasoning; the `final`
-channel is the answer. A commentary message with no recipient is a preamble, not a call.
+A call is a message addressed `to=functions.NAME`, its body one JSON object, closed by `<|call|>`.
+The recipient may stand in the role header (`<|start|>assistant to=functions.NAME<|channel|>
+commentary json<|message|>`), or open the completion when the prompt ended with
+`<|start|>assistant` (` to=functions.NAME<|channel|>commentary<|message|>`). The `analysis`
+channel is reasoning and `final` the answer; a message with no recipient is not a call.
+
+Variants seen from real gpt-oss output, all read as calls:
+- on the `analysis` channel (`<|channel|>analysis to=functions.grep code<|message|>{...}<|call|>`):
+  gpt-oss-120b emits ~47% of its calls there (Dynamo PR #10366, which makes Dynamo recover them;
+  vLLM PR #28139 and #42454 accept calls on any channel);
+- a bare recipient without the `functions.` prefix (`to=get_weather`, vLLM PR #42454);
+  builtin tools (`python`, `browser.*`, `container.*`) are not function calls.
+
+`<|call|>` and `<|return|>` are stop tokens (openai_harmony `stop_tokens_for_assistant_actions()`,
+which vLLM passes to the sampler): generation stops on `<|call|>`, so it is usually absent from
+the text (kekzl/imp PR #1719 logged `...<|message|>{"city":"Berlin"}` and nothing after). A call
+that runs to the end of the output is complete (`ended_at_eof`), truncated only with
+finish_reason "length".
 
 Replay caveat: the 1.6.1 frontend's harmony parser needs the harmony encoding (o200k_harmony),
 which it loads at run time; on a machine that cannot download it (this project's CI) the parser
@@ -19,65 +33,66 @@ import json
 import re
 from typing import Any
 
-from ..base import (MISSING_END_MARKER, MISSING_NAME, TRUNCATED, CallCandidate, FormatSpec, Problem,
-                    decode_json_object)
+from ..base import JSON, MALFORMED, MISSING_NAME, CallCandidate, FormatSpec, Problem, split_regions
+from ..payload import arguments_object, decode_json_object, end_problems
 
 START, CHANNEL, MESSAGE, CALL, END = "<|start|>", "<|channel|>", "<|message|>", "<|call|>", "<|end|>"
 CONSTRAIN, RETURN = "<|constrain|>", "<|return|>"
-# One commentary header from its channel to its <|message|>, matched anchored at each
-# `<|channel|>commentary` found with str.find (an unanchored search with `[^<]*` would be
-# quadratic on long text without `<`). The role header (`<|start|>assistant to=...`) may precede.
-COMMENTARY = "<|channel|>commentary"
-ROLE = "<|start|>assistant"
-_HEADER = re.compile(r"<\|channel\|>commentary(?P<post>[^<]*)(?:<\|constrain\|>[^<]*)?<\|message\|>")
-_RECIPIENT = re.compile(r"to=(?P<to>\S*)")
-_NEXT = re.compile(r"<\|(?:call|end|return|start|channel)\|>")
+# One message header from <|channel|> to <|message|> (a literal prefix keeps the search fast); the
+# role and a recipient written before the channel are found by looking back from it.
+_HEADER = re.compile(r"<\|channel\|>(?P<channel>[^\s<]*)(?P<post>[^<]*)(?:<\|constrain\|>[^<]*)?<\|message\|>")
+_BEFORE = re.compile(r"(?:<\|start\|>assistant)?(?:[ \t]*(?P<pre>to=[^\s<]+)[ \t]*)?\Z")
+_RECIPIENT = re.compile(r"to=(?P<to>[^\s<]+)")
+_BUILTIN = re.compile(r"(?:python|browser|container|assistant)(?:\.|$)")
 
 
 class Harmony(FormatSpec):
     family = "harmony"
-    start_markers = ("<|channel|>commentary",)
+    start_markers = ("<|channel|>commentary", "<|channel|>analysis")
     end_marker = CALL
+    stop_token_ends = (CALL,)
+    stop_tokens = (RETURN, CALL)
     leak_markers = ("<|channel|>commentary", "<|channel|>analysis", "<|channel|>final", MESSAGE,
                     CALL, CONSTRAIN, "<|start|>assistant")
+    reasoning_channel = "harmony_analysis"
+    impossible_scenarios = {
+        "streaming_splits": "the 1.6.1 harmony parser needs the o200k_harmony encoding at run time; "
+                            "without it (CI) replay returns nothing, so it proves nothing",
+    }
 
     def scan(self, text: str) -> list[CallCandidate]:
         out: list[CallCandidate] = []
-        pos = 0
-        while (at := text.find(COMMENTARY, pos)) >= 0:
-            h = _HEADER.match(text, at)
-            if h is None:
-                pos = at + len(COMMENTARY)
-                continue
-            head, pre = at, ""
-            role = text.rfind(ROLE, 0, at)
-            if role >= 0 and "<" not in text[role + len(ROLE):at]:
-                head, pre = role, text[role + len(ROLE):at]
-            stop_match = _NEXT.search(text, h.end())
-            body_end = stop_match.start() if stop_match else len(text)
-            closed = bool(stop_match) and stop_match.group(0) == CALL
-            span_end = stop_match.end() if closed else body_end
-            pos = max(span_end, h.end())
-            recipient = _RECIPIENT.search(pre + " " + h.group("post"))
+        for region in split_regions(text, [_HEADER], [CALL], cuts=[END, RETURN, START, CHANNEL],
+                                    syntax=JSON):
+            head = region.opener
+            before = _BEFORE.search(text, max(0, region.start - 200), region.start)
+            start = before.start() if before else region.start
+            pre = (before.group("pre") if before else None) or ""
+            recipient = _RECIPIENT.search(f"{pre} {head.group('post')}")
             if recipient is None:
-                continue  # a preamble to the user, not a call
+                continue  # reasoning, a preamble or the answer: not a call
             to = recipient.group("to")
             name = to[len("functions."):] if to.startswith("functions.") else to
-            span = (head, span_end)
+            if not to.startswith("functions.") and _BUILTIN.match(to):
+                continue  # a builtin tool (python, browser.*, container.*), not a function
+            span = (start, region.end)
             problems: list[Problem] = []
             if not name:
                 problems.append(Problem(MISSING_NAME, "recipient has no tool name", span))
-            payload = text[h.end():body_end]
-            args, problem = decode_json_object(payload, h.end())
+            lo = region.value_start if region.value_start is not None else region.body_start
+            payload = text[lo:region.body_end]
+            args, problem = decode_json_object(payload, lo, region.at_eof)
             if problem:
                 problems.append(problem)
-            elif not isinstance(args, dict):
                 args = None
-            if not closed:
-                kind = TRUNCATED if body_end == len(text) else MISSING_END_MARKER
-                problems.append(Problem(kind, "commentary call not closed by <|call|>", span))
-            out.append(CallCandidate(name or None, None if problem else args, payload.strip(), span,
-                                     problems))
+            elif not isinstance(args, dict):
+                problems.append(Problem(MALFORMED, "the message body is not a JSON object", span))
+                args = None
+            else:
+                args, more = arguments_object(args, span)
+                problems += more
+            extra, at_eof = end_problems(self, region, f"the message to {to}")
+            out.append(CallCandidate(name or None, args, payload.strip(), span, problems + extra, at_eof))
         return out
 
     def render(self, calls: list[tuple[str, dict[str, Any]]]) -> str:

@@ -11,17 +11,25 @@ opens a call. Pair it with the `inkling` reasoning parser.
 Verified on the real 1.6.1 frontend (with and without the `inkling` reasoning parser, header and
 header-less, two calls). An object with `arguments` instead of `args` is returned as a call with
 EMPTY arguments `{}` (reported as malformed); a block without `<|end_message|>` is dropped.
+Markers inside a JSON string argument are text, for us and for the 1.6.1 parser (observed).
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from ..base import (MALFORMED, MISSING_END_MARKER, MISSING_NAME, CallCandidate, FormatSpec,
-                    Problem, decode_json_object, partial_name)
+from ..base import JSON, MALFORMED, MISSING_NAME, CallCandidate, FormatSpec, Problem, Region, split_regions
+from ..payload import decode_json_object, end_problems, partial_name
 
 HEADER, INVOKE, END = "<|message_model|>", "<|content_invoke_tool_json|>", "<|end_message|>"
+
+
+# A call block: the optional `<|message_model|>NAME` header, then `<|content_invoke_tool_json|>`.
+_OPEN = re.compile(r"<\|message_model\|>[^<]*<\|content_invoke_tool_json\|>|<\|content_invoke_tool_json\|>")
 
 
 class Inkling(FormatSpec):
@@ -29,30 +37,23 @@ class Inkling(FormatSpec):
     start_markers = (INVOKE,)
     end_marker = END
     leak_markers = (INVOKE, END, HEADER)
+    stop_tokens = ("<|content_model_end_sampling|>",)
+    reasoning_channel = "inkling"
+    impossible_scenarios = {
+        "stop_token_end": "`<|end_message|>` closes every message, thinking ones included, and the "
+                          "model goes on after it; the turn stops on <|content_model_end_sampling|>",
+    }
 
     def scan(self, text: str) -> list[CallCandidate]:
-        out = []
-        pos = 0
-        while (at := text.find(INVOKE, pos)) >= 0:
-            start = text.rfind(HEADER, pos, at)
-            if start < 0 or "<|" in text[start + len(HEADER):at]:
-                start = at  # no header of its own (another block's `<|...|>` sits between)
-            body = at + len(INVOKE)
-            end = text.find(END, body)
-            nxt = text.find(INVOKE, body)
-            closed = end >= 0 and (nxt < 0 or end < nxt)
-            hi = end if closed else (nxt if nxt >= 0 else len(text))
-            stop = end + len(END) if closed else hi
-            if not closed and nxt >= 0:  # stop before the next block's header
-                h = text.rfind(HEADER, body, nxt)
-                hi = stop = h if h >= 0 else hi
-            out.append(self._call(text, body, hi, (start, stop), closed))
-            pos = stop
-        return out
+        # the next block's header ends an unclosed call (its NAME is not part of the JSON)
+        return [self._call(text, r.value_start if r.value_start is not None else r.body_start,
+                           r.body_end, r)
+                for r in split_regions(text, [_OPEN], [END], cuts=[HEADER], syntax=JSON)]
 
-    def _call(self, text: str, lo: int, hi: int, span: tuple[int, int], closed: bool) -> CallCandidate:
+    def _call(self, text: str, lo: int, hi: int, region: Region) -> CallCandidate:
+        span = (region.start, region.end)
         payload = text[lo:hi]
-        obj, problem = decode_json_object(payload, lo)
+        obj, problem = decode_json_object(payload, lo, region.at_eof)
         problems: list[Problem] = [problem] if problem else []
         name: Any = partial_name(payload) if problem else None
         args: Any = None
@@ -74,10 +75,8 @@ class Inkling(FormatSpec):
             name = None
             if not problem:
                 problems.append(Problem(MISSING_NAME, "call has no \"name\"", span))
-        if not closed:
-            problems.append(Problem(MISSING_END_MARKER, f"no {END} after {INVOKE}"
-                                    + (" (text ends first)" if span[1] == len(text) else ""), span))
-        return CallCandidate(name, args, payload.strip(), span, problems)
+        extra, at_eof = end_problems(self, region, INVOKE)
+        return CallCandidate(name, args, payload.strip(), span, problems + extra, at_eof)
 
     def render(self, calls: list[tuple[str, dict[str, Any]]]) -> str:
         return "".join(f"{HEADER}{n}{INVOKE}{json.dumps({'name': n, 'args': a}, ensure_ascii=False)}{END}"

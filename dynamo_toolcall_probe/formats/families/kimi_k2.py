@@ -13,6 +13,11 @@ family on the parsers-v2 route) BUT with the defaults (`DYN_PARSER_VERSION` unse
 tool parser parses nothing in 1.6.1: the text comes back as `content`, with or without the
 `kimi_k25` reasoning parser (observed); `DYN_PARSER_VERSION=2` parses it. Reasoning: `<think>`
 ...`</think>`, not started implicitly (observed with the `kimi_k2` reasoning parser).
+The turn ends with `<|im_end|>` (Kimi K2 generation_config eos) after the section end marker. A
+section end marker inside a JSON string argument does not end the call (the splitter reads JSON).
+Observed on 1.6.1: a section end marker inside a JSON string argument makes kimi_k2 drop the call
+and leak the rest into content. Streaming (tests/formats/test_scenarios_e2e.py): one and two calls
+stream as they parse non-streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations
@@ -40,6 +45,10 @@ class KimiK2(JsonBodyInvoke):
     end_marker = block_end
     leak_markers = (block_start, block_end, "<|tool_call_begin|>", "<|tool_call_argument_begin|>",
                     "<|tool_call_end|>")
+    stop_tokens = ("<|im_end|>",)
+    impossible_scenarios = {
+        "stop_token_end": "`<|tool_calls_section_end|>` is not a stop token (<|im_end|> follows it)",
+    }
 
     def invoke_problems(self, match: re.Match[str]) -> list[Problem]:
         if _ID.fullmatch(match.group("id")):

@@ -5,12 +5,16 @@
 XTML channels: `<|open|>NAME attrs<|sep|>` ... `<|close|>NAME<|sep|>` (the tokenizer may also
 emit the spaced form `<|open|> NAME <|sep|>`). Calls sit in the `tools` channel; an argument's
 `type` says how to read its value: `string` as written, anything else JSON. A call may instead
-carry one `<|open|>json type="object"<|sep|>{...}<|close|>json<|sep|>` block.
+carry one `<|open|>json type="object"<|sep|>{...}<|close|>json<|sep|>` block. The tool's schema
+is not used (observed on 1.6.1): an argument without `type` is the text as written.
 
 Verified on the real 1.6.1 frontend (both names; compact and spaced markers; argument and json
 forms; two calls). Only in the 1.6.1 wheel, learnt from its strings plus public K3 renderers.
 Reasoning (`kimi_k3`): `<|open|>think<|sep|>`...`<|close|>think<|sep|>`; the prompt normally
 ends with the opener, so the completion starts inside reasoning.
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations
@@ -51,8 +55,18 @@ class KimiK3(InvokeXml):
     start_markers = (block_start, "<|open|> tools <|sep|>")
     end_marker = block_end
     leak_markers = ("<|open|>", "<|close|>", "<|sep|>", "<|end_of_msg|>")
+    stop_tokens = ("<|end_of_msg|>",)
+    reasoning_channel = "kimi_k3"
+    extra_closers = ("<|close|>message<|sep|>", "<|close|>call<|sep|>")
+    impossible_scenarios = {
+        **InvokeXml.impossible_scenarios,
+        "stop_token_end": "`<|close|>tools<|sep|>` is written by the model; the message then ends "
+                          "with <|close|>message<|sep|><|end_of_msg|>",
+    }
 
     def decode_value(self, raw: str, match: re.Match[str]) -> tuple[Any, str | None]:
+        """`type="string"` or none: the text as written; any other type promises JSON: a value
+        that is not JSON is the model's error (1.6.1 passes it on as the text: `abc` -> "abc")."""
         if (match.group("type") or "string") == "string":
             return raw, None
         try:

@@ -7,12 +7,16 @@
 
 Unlike M2, every tag is preceded by the namespace token `]<]minimax[>[` and a parameter's name is
 its tag name. A value may itself hold namespaced tags (objects; `<item>` children make a list).
-Dynamo types scalars with the tool's schema; without it we decode JSON where the value is JSON.
+Scalars are typed by the tool's JSON Schema (`formats.values.glm_value`; observed on 1.6.1: typed
+values as glm47, an untyped value stays the text as written, JSON-looking or not).
 
 Verified on the real 1.6.1 frontend (all four names parse the block above; the M2
 `<minimax:tool_call>` format is left as content). A non-streaming response still recovers a call
 whose closing `]<]minimax[>[</tool_call>` is missing; a truncated invoke is dropped.
 Reasoning (`minimax_m3`): `<mm:think>`...`</mm:think>`, the template pre-fills the opener.
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..shapes_xml import InvokeXml, json_or_string
+from ..shapes_xml import InvokeXml
+from ..values import glm_value, guess
 
 NS = "]<]minimax[>["
 _TAG = re.compile(r"<(/?)([^\s<>/]+)>")
@@ -53,7 +58,7 @@ def _nested(raw: str) -> Any:
 
 def _value(children: list[tuple[str, Any]], texts: list[str]) -> Any:
     if not children:
-        return json_or_string("".join(texts))
+        return guess("".join(texts))
     if all(tag == "item" for tag, _ in children):
         return [v for _, v in children]
     out: dict[str, Any] = {}
@@ -80,9 +85,17 @@ class MiniMaxM3(InvokeXml):
     start_markers = (block_start,)
     end_marker = block_end
     leak_markers = (NS,)
+    value_typing = "m3"
+    reasoning_channel = "minimax_m3"
+    impossible_scenarios = {
+        **InvokeXml.impossible_scenarios,
+        "stop_token_end": "`]<]minimax[>[</tool_call>` is written by the model, not a stop token",
+    }
 
-    def decode_value(self, raw: str, match: re.Match[str]) -> tuple[Any, str | None]:
-        return (_nested(raw) if NS in raw else json_or_string(raw)), None
+    def type_value(self, raw: str, schema: dict[str, Any] | None, schema_known: bool) -> Any:
+        if NS in raw:  # nested tags: an object or a list, whatever the schema says
+            return _nested(raw)
+        return glm_value(raw, schema, schema_known, untyped_json=False)
 
     def render(self, calls: list[tuple[str, dict[str, Any]]]) -> str:
         invokes = "\n".join(self.render_call(n, a) for n, a in calls)

@@ -8,12 +8,17 @@
 
 Muse routes every message with a recipient header `to=RECIPIENT<|message|>`: `self` is private
 reasoning, `user` the visible answer, anything else (the tool name, or e.g. `functions`) a tool
-message whose body is the ATEM block. Values are written as is; lists and objects as JSON.
+message whose body is the ATEM block. Values: Dynamo ignores the tool's schema and reads JSON
+where the trimmed text is JSON, else the text as written (observed on 1.6.1: a string-typed `123`
+becomes the number 123, `True` stays "True").
 
 Verified on the real 1.6.1 frontend: the block parses only inside a recipient message. A bare
 `<atem:function_calls>` block with no `to=...<|message|>` header before it is left in `content`
 (reported here as malformed); a truncated invoke is dropped. Both names take the parsers-v2
 route by default (Dynamo docs, "Parser Generation Routing").
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations
@@ -41,6 +46,15 @@ class Muse(InvokeXml):
     end_marker = block_end
     leak_markers = (block_start, block_end, "<atem:invoke", "</atem:parameter>", "<|message|>",
                     "<|eom|>", "<|start|>")
+    stop_tokens = ("<|eot|>", "<|end_of_text|>")
+    reasoning_channel = "muse_self"
+    extra_closers = ("<|eom|>",)
+    impossible_scenarios = {
+        **InvokeXml.impossible_scenarios,
+        "stop_token_end": "`</atem:function_calls>` closes the block in the text; the message's "
+                          "<|eom|> follows it and the model goes on after <|eom|> (reasoning to=self "
+                          "ends with it too)",
+    }
 
     def render(self, calls):  # type: ignore[no-untyped-def]
         return f" to={calls[0][0] if calls else 'functions'}<|message|>" + super().render(calls) + "<|eom|>"

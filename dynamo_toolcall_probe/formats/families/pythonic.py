@@ -5,6 +5,11 @@
 A Python list of calls with keyword arguments whose values are Python literals (strings,
 numbers, True/False/None, lists, dicts). Llama 4 may wrap it in `<|python_start|>` ...
 `<|python_end|>`. Read with `ast`, never evaluated.
+
+Verified on the real 1.6.1 frontend (replay): lists with text between parse; the Llama 4 wrapper's
+emptied `<|python_start|><|python_end|>` is left in content; streamed one token per chunk the calls
+come through, but with 3 tokens in the first chunk they stay in content
+(tests/formats/test_scenarios_e2e.py DYNAMO_DEVIATIONS).
 """
 
 from __future__ import annotations
@@ -13,35 +18,14 @@ import ast
 import re
 from typing import Any
 
-from ..base import (INVALID_JSON, MALFORMED, MISSING_NAME, TRUNCATED, CallCandidate, FormatSpec,
-                    Problem)
+from ..base import (INVALID_JSON, MALFORMED, MISSING_NAME, PYTHON, TRUNCATED, CallCandidate,
+                    FormatSpec, Problem, split_regions)
 
-_LIST_OF_CALLS = re.compile(r"\[\s*[A-Za-z_][\w.]*\s*\(")
 WRAP_START, WRAP_END = "<|python_start|>", "<|python_end|>"
-
-
-def _list_end(text: str, start: int) -> int:
-    """Index just past the `]` that closes the `[` at `start` (Python strings honoured), or -1."""
-    depth, quote, i = 0, "", start
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif text.startswith(quote, i):
-                i += len(quote) - 1
-                quote = ""
-        elif ch in "\"'":
-            quote = ch * 3 if text.startswith(ch * 3, i) else ch
-            i += len(quote) - 1
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return -1
+# A list of calls opens a region: `[name(`, or the same after Llama 4's `<|python_start|>` (two
+# patterns with literal first characters: an optional prefix would make the search slow).
+_OPEN = (re.compile(r"<\|python_start\|>\s*\[(?=\s*[A-Za-z_][\w.]*\s*\()"),
+         re.compile(r"\[(?=\s*[A-Za-z_][\w.]*\s*\()"))
 
 
 def _name(func: ast.expr) -> str | None:
@@ -75,29 +59,30 @@ class Pythonic(FormatSpec):
     family = "pythonic"
     #: the list itself has no marker; only Llama 4's optional wrapper is one
     start_markers = (WRAP_START,)
-    end_marker = WRAP_END
+    end_marker = ""
+    #: Llama 3.2 <|eot_id|>/<|eom_id|>, Llama 4 <|eot|>/<|eom|>: the turn's stop tokens end the list
+    stop_token_ends = ("<|eot_id|>", "<|eom_id|>", "<|eot|>", "<|eom|>")
+    leak_markers = (WRAP_START, WRAP_END)
+
+    def closers(self) -> tuple[str, ...]:
+        return (WRAP_END, "]", ")")
 
     def scan(self, text: str) -> list[CallCandidate]:
         out: list[CallCandidate] = []
-        pos = 0
-        while (m := _LIST_OF_CALLS.search(text, pos)):
-            start = m.start()
-            end = _list_end(text, start)
-            region_start = start
-            wrap = text.rfind(WRAP_START, 0, start)
-            if wrap >= 0 and not text[wrap + len(WRAP_START):start].strip():
-                region_start = wrap
-            if end < 0:
-                span = (region_start, len(text))
-                out.append(CallCandidate(m.group(0)[1:-1].strip() or None, None, text[start:], span,
-                                         [Problem(TRUNCATED, "the list of calls is not closed", span)]))
-                break
-            stop = end
-            after = end + len(text[end:]) - len(text[end:].lstrip())
-            if wrap >= 0 and text.startswith(WRAP_END, after):
-                stop = after + len(WRAP_END)
-            out.extend(self._region(text[start:end], (region_start, stop)))
-            pos = stop
+        for region in split_regions(text, _OPEN, [WRAP_END, *self.stop_token_ends],
+                                    syntax=PYTHON, end_required=False, opener_opens_value=True):
+            lo = region.value_start if region.value_start is not None else region.body_start
+            if not region.value_closed:
+                span = (region.start, region.end)
+                name = text[lo + 1:text.find("(", lo)].strip() or None
+                out.append(CallCandidate(name, None, text[lo:region.body_end], span,
+                                         [Problem(TRUNCATED if region.at_eof else MALFORMED,
+                                                  "the list of calls is not closed", span)]))
+                continue
+            calls = self._region(text[lo:region.value_end], (region.start, region.end))
+            if calls:
+                calls[-1].ended_at_eof = region.at_eof
+            out.extend(calls)
         return out
 
     def _region(self, source: str, span: tuple[int, int]) -> list[CallCandidate]:

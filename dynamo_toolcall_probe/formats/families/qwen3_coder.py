@@ -13,21 +13,25 @@
 
 One `<tool_call>` block per call. The `<tool_call>` marker is shared with hermes (JSON body) and
 glm47 (`name<arg_key>...` body): only blocks whose body starts with `<function=` are claimed.
-A value loses one leading and one trailing newline; Dynamo then types it with the tool's schema,
-without it we decode JSON where the value is JSON ("3" -> 3), else keep the string.
+A value is trimmed and typed by the tool's JSON Schema the way Dynamo's `convert_param_value`
+does (`formats.values.xml_value`; observed on 1.6.1: a string-typed `123` stays "123", `null` is
+null whatever the type, an untyped parameter is a string).
+Stop tokens: Qwen generation_config `eos_token_id` = <|im_end|>, <|endoftext|>; `</tool_call>` is
+written before them.
 
 Verified on the real 1.6.1 frontend (both names; `qwen3_coder` with and without the `qwen3`
 reasoning parser). Dynamo also parses a bare `<function=...>` without `<tool_call>` (reported here
 as malformed: the wrapper is missing). Reasoning: `nemotron_nano` starts inside `<think>`;
 `qwen3` and `qwen3_coder` reasoning parsers do not (text before a bare `</think>` stays content).
+
+Streaming (tests/formats/test_scenarios_e2e.py): one and two calls stream as they parse non-
+streaming at 1 and 3-1-4-1-2 tokens per chunk.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from ..shapes_xml import InvokeXml, json_or_string
+from ..shapes_xml import InvokeXml
 
 
 class Qwen3Coder(InvokeXml):
@@ -45,11 +49,12 @@ class Qwen3Coder(InvokeXml):
     start_markers = (block_start,)
     end_marker = block_end
     leak_markers = ("<function=", "</function>", "<parameter=", "</parameter>")
-
-    def decode_value(self, raw: str, match: re.Match[str]) -> tuple[Any, str | None]:
-        raw = raw[1:] if raw.startswith("\n") else raw
-        raw = raw[:-1] if raw.endswith("\n") else raw
-        return json_or_string(raw), None
+    value_typing = "xml"
+    stop_tokens = ("<|im_end|>", "<|endoftext|>")
+    impossible_scenarios = {
+        **InvokeXml.impossible_scenarios,
+        "stop_token_end": "`</tool_call>` is not a stop token (Qwen eos: <|im_end|>, <|endoftext|>)",
+    }
 
 
 SPEC = Qwen3Coder()
