@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import EXIT_INTERRUPTED, ProbeError
 from ..launch.backends import RECIPES
 from ..verdicts import Verdict
+from .repeat import repeat_options
 
 BACKENDS = list(RECIPES)  # a new recipe is a new choice
 
@@ -79,13 +80,14 @@ def _replay_script(path: str):
               help="Read the SGLang logprobs gate from these ai-dynamo sources (dry runs).")
 @click.option("--frontend-arg", "frontend_args", multiple=True, help="Extra frontend argument (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress output.")
+@repeat_options
 @click.argument("worker_args", nargs=-1, type=click.UNPROCESSED)
 @click.version_option(package_name="dynamo-toolcall-probe", prog_name="probe-launch")
 def probe_launch(backend, model, parser, reasoning_parser, parser_version, served_model_name,
                  request_path,
                  stream_too, keep_serving, dry_run, out, as_json, python, host, http_port,
                  deadline, include_host, no_hook, no_replay, no_top_logprobs, replay_script,
-                 dynamo_sources, frontend_args, quiet, worker_args) -> None:
+                 dynamo_sources, frontend_args, quiet, repeat, temperature, worker_args) -> None:
     """Start Dynamo with the right flags, run one tool-call repro, diagnose it, stop everything."""
     args = dict(locals())
     from .errors import guarded
@@ -97,7 +99,7 @@ def _run(backend, model, parser, reasoning_parser, parser_version, served_model_
          stream_too,
          keep_serving, dry_run, out, as_json, python, host, http_port, deadline, include_host,
          no_hook, no_replay, no_top_logprobs, replay_script, dynamo_sources, frontend_args, quiet,
-         worker_args) -> None:
+         repeat, temperature, worker_args) -> None:
     from ..launch.spec import LaunchRequest
     from .output import print_json
 
@@ -128,6 +130,15 @@ def _run(backend, model, parser, reasoning_parser, parser_version, served_model_
         stream_too=stream_too, deadline=deadline, include_host=include_host,
         replay_script=_replay_script(replay_script) if replay_script else None,
         quiet=quiet or as_json, replay=not no_replay)
+    if temperature is not None:
+        from ..capture.repro import example_request
+
+        options.repro_request = {**(options.repro_request or example_request()),
+                                 "temperature": temperature}
+    if repeat > 1:
+        from .repeat import launch_repeated
+
+        return launch_repeated(request, options, repeat, temperature, as_json)
     try:
         result = run_launch(request, options)
     except (ProbeError, KeyboardInterrupt) as exc:

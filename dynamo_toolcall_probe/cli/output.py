@@ -38,7 +38,11 @@ def print_diagnosis(diagnosis, bundle_path: str | None = None) -> None:
     table.add_row("raw output", f"{d['raw_source']} ({'byte-exact' if d['exact'] else 'not exact'})")
     fams = ", ".join(f["family"] for f in d["detected_formats"]) or "no tool-call format found"
     table.add_row("format", fams)
-    table.add_row("parser", str(d["configured_parser"] or "unknown (pass --parser)"))
+    source = d.get("configured_parser_source")
+    parser = d["configured_parser"] or "unknown (pass --parser)"
+    if source == "inferred" and d["detected_formats"]:
+        parser = f"not a {d['detected_formats'][0]['family']} parser"
+    table.add_row("parser", str(parser) + (f" ({source})" if source else ""))
     if d["suggested_parsers"]:
         table.add_row("compatible", ", ".join(d["suggested_parsers"]))
     table.add_row("expected", _short(d["expected_tool_calls"]))

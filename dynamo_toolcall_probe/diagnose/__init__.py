@@ -43,6 +43,9 @@ class Diagnosis:
     prompt: PromptView | None = field(default=None)  # only when the prompt is known or rendered
     stream: dict[str, Any] | None = field(default=None)  # what the streamed reply showed
     knowledge: Knowledge = field(default_factory=lambda: Knowledge.of(Release(None)))
+    # Where configured_parser came from: "option" (--parser), "launch", "discovery" (the
+    # deployment's model cards), "inferred" (diagnose/inference.py), or None (unknown).
+    configured_parser_source: str | None = field(default=None)
 
     @property
     def verdict(self) -> Verdict:
@@ -117,6 +120,7 @@ class Diagnosis:
             "raw_notes": self.raw.notes,
             "detected_formats": [d.to_dict() for d in self.detected],
             "configured_parser": self.configured_parser,
+            "configured_parser_source": self.configured_parser_source,
             "reasoning_parser": self.reasoning_parser,
             "suggested_parsers": fixes.suggested_parsers(primary.family, self.knowledge) if primary else [],
             "release": {**self.release.to_dict(), "facts_from": self.knowledge.measured,

@@ -21,13 +21,15 @@ PROVABLE = (Verdict.PARSER_CONFIG, Verdict.PARSER_LOGIC)
 
 def replay_proof(diagnosis, request: dict[str, Any], tokenizer_dir: Path | None,
                  say: Callable[[str], None], python: str | None = None,
-                 parser_version: str | None = None) -> tuple[list[dict[str, Any]] | None, str | None]:
+                 parser_version: str | None = None, force: bool = False,
+                 ) -> tuple[list[dict[str, Any]] | None, str | None]:
     """(replay results, None), or (None, why there is no proof). `python`: the interpreter
-    whose ai-dynamo the deployment runs (the launch's), so the proof replays that release."""
+    whose ai-dynamo the deployment runs (the launch's), so the proof replays that release.
+    `force`: replay whatever the verdict (attach infers an unknown parser configuration)."""
     import sys
 
     python = python or sys.executable
-    if diagnosis.verdict not in PROVABLE:
+    if not force and diagnosis.verdict not in PROVABLE:
         return None, None
     from ..replay.run import installed_parser_names, replay_parsers
     from ..replay.stack import require_dynamo

@@ -80,7 +80,10 @@ class ReplayStack:
                  run_dir: Path | None = None, worker_prefix: list[str] | None = None,
                  timeout: float = 60.0, python: str = sys.executable,
                  parser_version: str | None = None,
-                 env_meaning: dict[str, str] | None = None) -> None:
+                 env_meaning: dict[str, str] | None = None,
+                 discovery_backend: str = "file", env: dict[str, str] | None = None) -> None:
+        """`discovery_backend`: "file" (a fresh store per run) or "etcd" (`env` then carries
+        ETCD_ENDPOINTS); `env`: more environment for both processes."""
         require_dynamo(python)
         self.models = models
         self._own_dir = run_dir is None
@@ -95,6 +98,8 @@ class ReplayStack:
         self.parser_version = parser_version  # DYN_PARSER_VERSION for this stack, None: default
         self.env_meaning = env_meaning  # None: as measured for the release (release.knowledge)
         self.port = 0
+        self.discovery_backend = discovery_backend
+        self.extra_env = dict(env or {})
         self.supervisor = Supervisor(self.run_dir / "logs")
 
     @property
@@ -116,17 +121,18 @@ class ReplayStack:
         import httpx
 
         config = {"model_dir": str(self.model_dir), "scripts_dir": str(self.scripts_dir),
-                  "namespace": "replay",
+                  "namespace": "replay", "discovery_backend": self.discovery_backend,
                   "models": [{"name": m.name, "tool_call_parser": m.tool_call_parser,
                               "reasoning_parser": m.reasoning_parser} for m in self.models]}
         config_path = self.run_dir / "worker.json"
         config_path.write_text(json.dumps(config, indent=1))
         env, frontend_flags = loopback_env(self.run_dir, self.python, self.parser_version,
                                            self.env_meaning)
+        env = {**env, **self.extra_env, "DYN_DISCOVERY_BACKEND": self.discovery_backend}
         self.port = free_port(HOST)
         try:
             frontend = self.supervisor.start(ProcessSpec("frontend", [
-                self.python, "-m", "dynamo.frontend", "--discovery-backend", "file",
+                self.python, "-m", "dynamo.frontend", "--discovery-backend", self.discovery_backend,
                 "--request-plane", "tcp", "--http-host", HOST, "--http-port", str(self.port),
                 *frontend_flags], env))
             watch = MaterializationWatch(frontend.log_path)

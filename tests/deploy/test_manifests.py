@@ -79,8 +79,16 @@ def test_dgd_worker_runs_through_the_hook_with_the_backend_unchanged():
     assert "--dyn-tool-call-parser" in main["args"]
 
 
+def attach_manifests() -> dict[str, dict]:
+    """kind -> document of deploy/probe-attach-job.yaml (ServiceAccount, Role, RoleBinding, Job)."""
+    docs = [d for d in yaml.safe_load_all((DEPLOY / "probe-attach-job.yaml").read_text()) if d]
+    kinds = [d["kind"] for d in docs]
+    assert len(kinds) == len(set(kinds)), kinds
+    return {d["kind"]: d for d in docs}
+
+
 def test_job_basics():
-    job = yaml.safe_load((DEPLOY / "probe-attach-job.yaml").read_text())
+    job = attach_manifests()["Job"]
     assert job["apiVersion"] == "batch/v1" and job["kind"] == "Job"
     spec = job["spec"]["template"]["spec"]
     assert spec["restartPolicy"] in ("Never", "OnFailure")
