@@ -115,6 +115,13 @@ class AttachSession:
         exchange = Exchange(reply.body, reply.body_bytes, body, body_bytes, stream=stream,
                             stream_bytes=streamed.body_bytes if streamed is not None else None)
         result, replay = self._diagnose(exchange)
+        if self.replay_enabled and stream is not None:
+            from ..launch.proof import sweep_proof
+
+            sweep, why = sweep_proof(result.diagnosis, body, None, self.say)
+            if sweep is not None:
+                result.diagnosis.add_split_sweep(sweep)
+            self._no_proof = why or self._no_proof
         if out:
             extra = {"replay.json": json.dumps(replay, indent=1).encode()} if replay else {}
             d = result.diagnosis

@@ -42,6 +42,7 @@ class Diagnosis:
     engine_view: EngineView | None = field(default=None)  # only with the worker hook's record
     prompt: PromptView | None = field(default=None)  # only when the prompt is known or rendered
     stream: dict[str, Any] | None = field(default=None)  # what the streamed reply showed
+    split_sweep: dict[str, Any] | None = field(default=None)  # replay.sweep, when it ran
     knowledge: Knowledge = field(default_factory=lambda: Knowledge.of(Release(None)))
     # Where configured_parser came from: "option" (--parser), "launch", "discovery" (the
     # deployment's model cards), "inferred" (diagnose/inference.py), or None (unknown).
@@ -106,6 +107,11 @@ class Diagnosis:
 
         add_prompt(self, prompt)
 
+    def add_split_sweep(self, sweep: dict[str, Any]) -> None:
+        from .evidence import add_split_sweep
+
+        add_split_sweep(self, sweep)
+
     def to_dict(self) -> dict[str, Any]:
         primary = self.detected[0] if self.detected else None
         return {
@@ -136,6 +142,7 @@ class Diagnosis:
             "engine_view": self.engine_view.to_dict() if self.engine_view is not None else None,
             "prompt": self.prompt.to_dict() if self.prompt is not None else None,
             "stream": self.stream,
+            "split_sweep": self.split_sweep,
         }
 
 

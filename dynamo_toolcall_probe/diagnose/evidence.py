@@ -72,5 +72,27 @@ def add_prompt(diagnosis, prompt: Prompt) -> None:
     diagnosis.findings += found
 
 
+def add_split_sweep(diagnosis, sweep: dict[str, Any]) -> None:
+    """The split-invariance sweep (replay.sweep) of the configured parser: chunkings under which
+    the real streaming parser loses or changes what the non-streaming one returns prove a
+    streaming-parser bug; a sweep that finds none is a note (the deployment's own chunking, or
+    another release, is then what differs)."""
+    from .stream_compare import STREAM_FIX
+
+    diagnosis.split_sweep = sweep
+    diverged, tried = sweep.get("diverged") or [], sweep.get("tried", 0)
+    parser = sweep.get("parser")
+    if diverged:
+        shown = ", ".join(d["chunking"] for d in diverged[:3])
+        diagnosis.findings.append(Finding(
+            Verdict.PARSER_LOGIC, "split_sweep", f"split sweep: with {parser}, {len(diverged)} of "
+            f"{tried} chunkings of the same tokens stream a different result than non-streaming "
+            f"({shown}): the streaming parser depends on how tokens are chunked", STREAM_FIX))
+    else:
+        diagnosis.findings.append(Finding(
+            Verdict.OK, "split_sweep", f"split sweep: with {parser}, all {tried} chunkings of the "
+            "replayed tokens stream what non-streaming returns", note=True))
+
+
 def prompt_from_token_ids(token_ids: list[int], decode: Decode, source: str) -> Prompt:
     return Prompt(decode(token_ids), source)

@@ -55,3 +55,51 @@ def replay_proof(diagnosis, request: dict[str, Any], tokenizer_dir: Path | None,
                               parser_version=parser_version), None
     except ProbeError as exc:
         return None, f"replay proof: {exc}"
+
+
+STREAM_DIFFERENCES = ("stream_divergence",)
+SHORT_SWEEP = 6  # random splits on top of the 8 uniform ones: a few seconds on a loaded CPU
+
+
+def sweep_proof(diagnosis, request: dict[str, Any], tokenizer_dir: Path | None,
+                say: Callable[[str], None], python: str | None = None,
+                parser_version: str | None = None,
+                random_runs: int = SHORT_SWEEP) -> tuple[dict[str, Any] | None, str | None]:
+    """When the streamed reply differed from the non-streaming one: the split sweep of the
+    configured parser on the exact tokens. (sweep, None), (None, why not), or (None, None)."""
+    import sys
+
+    parser = diagnosis.configured_parser
+    if not any(f.check in STREAM_DIFFERENCES for f in diagnosis.findings):
+        return None, None
+    if not parser or parser == "none":
+        return None, "split sweep: no configured parser to sweep"
+    from ..replay.sweep import split_sweep
+
+    raw = diagnosis.raw
+    exact_ids = raw.token_ids is not None and tokenizer_dir is not None and \
+        (tokenizer_dir / "tokenizer.json").exists()
+    script: dict[str, Any] = {"token_ids": raw.token_ids} if exact_ids else {"text": raw.text}
+    say(f"streaming differed: sweeping {parser} over many chunkings of the same tokens")
+    try:
+        return split_sweep(script, parser, request, tokenizer_dir if exact_ids else None,
+                           diagnosis.reasoning_parser, random_runs,
+                           python=python or sys.executable,
+                           parser_version=parser_version).to_dict(), None
+    except ProbeError as exc:
+        return None, f"split sweep: {exc}"
+
+
+def prove_with_replays(diagnosis, request: dict[str, Any], tokenizer_dir: Path | None,
+                       say: Callable[[str], None], python: str | None = None,
+                       parser_version: str | None = None, force: bool = False,
+                       ) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """Both proofs a verdict can have: every parser on the raw output (a parser verdict), and
+    the split sweep of the configured parser (a streaming difference), which is merged into the
+    diagnosis here. (replay results, why a proof is missing)."""
+    replay, no_proof = replay_proof(diagnosis, request, tokenizer_dir, say, python,
+                                    parser_version, force)
+    sweep, no_sweep = sweep_proof(diagnosis, request, tokenizer_dir, say, python, parser_version)
+    if sweep is not None:
+        diagnosis.add_split_sweep(sweep)
+    return replay, "; ".join(w for w in (no_proof, no_sweep) if w) or None

@@ -288,11 +288,12 @@ def _analyze(state, body, options, run_dir: Path, kept: list[int]) -> LaunchResu
     prompt_ids = record.prompt_token_ids if record is not None and record.complete else None
     prove = None
     if options.replay:
-        from .proof import replay_proof
+        from .proof import prove_with_replays
 
         def prove(diagnosis):
-            return replay_proof(diagnosis, body, tok_dir, Progress(None, quiet=options.quiet).say,
-                                plan.request.python, plan.request.parser_version)
+            return prove_with_replays(diagnosis, body, tok_dir,
+                                      Progress(None, quiet=options.quiet).say,
+                                      plan.request.python, plan.request.parser_version)
     stream = None
     if repro.streamed is not None and repro.streamed.ok:
         from ..diagnose import Stream

@@ -123,3 +123,38 @@ def print_replay_table(loaded: ReplayInput, results: list[dict[str, Any]], strea
     console.print(table)
     if loaded.parser:
         console.print(f"* the configured parser ({loaded.parser})", markup=False)
+
+
+def run_sweep(loaded: ReplayInput, parsers: tuple[str, ...] | list[str], all_parsers: bool,
+              reasoning_parser: str | None, random_runs: int, seed: int, python: str,
+              parser_version: str | None):
+    """The split sweep of one parser: --parser P, else the bundle's configured parser."""
+    from .run import installed_parser_names
+    from .sweep import split_sweep
+
+    if all_parsers or len(parsers) > 1:
+        raise BadInput("--split-sweep replays one parser: give one --parser")
+    parser = parsers[0] if parsers else loaded.parser
+    if not parser or parser == "none":
+        raise BadInput("--split-sweep needs a parser: give --parser (the source records none)")
+    known = installed_parser_names(python)
+    if parser not in known:
+        raise BadInput(f"unknown tool parser {parser!r}; valid: {', '.join(known)}")
+    return split_sweep(loaded.script, parser, loaded.request, loaded.model_dir, reasoning_parser,
+                       random_runs, seed, python, parser_version)
+
+
+def print_sweep(sweep) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    console.print(sweep.summary, markup=False)
+    if not sweep.diverged:
+        return
+    table = Table()
+    for col in ("chunking", "difference", "first chunks"):
+        table.add_column(col, overflow="fold")
+    for d in sweep.diverged:
+        table.add_row(d["chunking"], d["difference"], " | ".join(map(repr, d["first_chunks"][:4])))
+    console.print(table)
