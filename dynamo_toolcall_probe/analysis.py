@@ -52,7 +52,8 @@ def analyze(exchange: Exchange, *, parser: str | None = None, reasoning_parser: 
             prompt_token_ids: list[int] | None = None, prompt=None, chat_template=None,
             prove: Prove | None = None, out: str | None = None,
             metadata: dict[str, Any] | None = None,
-            extra_files: dict[str, bytes] | None = None) -> AnalysisResult:
+            extra_files: dict[str, bytes] | None = None,
+            parser_source: str | None = None) -> AnalysisResult:
     """Diagnose an exchange with every piece of evidence at hand, then (with `out`) write the
     bundle. `prompt_token_ids` (the hook's record) are decoded with `decode`; `prompt` is a
     `diagnose.Prompt` already read; `chat_template` is (template, special tokens) of the model,
@@ -74,6 +75,9 @@ def analyze(exchange: Exchange, *, parser: str | None = None, reasoning_parser: 
         diagnosis = diagnose(exchange.response, exchange.request, parser, reasoning_parser, decode,
                              worker_token_ids, None, release or from_metadata(metadata),
                              stream=exchange.stream, prompt=prompt)
+        if parser is not None and parser_source is not None:
+            diagnosis.configured_parser_source = parser_source
+            metadata["configured_parser_source"] = parser_source
         if prove is not None:
             replay, no_proof = prove(diagnosis)
             if replay is not None:
@@ -201,13 +205,16 @@ def analyze_files(response_path: str, request_path: str | None = None, parser: s
     from .release import resolve
 
     record = None
+    parser_source = "option" if parser else None
     path = Path(response_path)
     if path.is_dir():
         stored = _from_bundle(path)
         response_path = str(stored["response"])
         request_path = request_path or (str(stored["request"]) if stored["request"] else None)
         stream_path = stream_path or (str(stored["stream"]) if stored["stream"] else None)
-        parser = parser or stored["parser"]
+        if parser is None and stored["parser"] is not None:
+            parser = stored["parser"]
+            parser_source = stored["metadata"].get("configured_parser_source") or "bundle"
         reasoning_parser = reasoning_parser or stored["reasoning_parser"]
         tokenizer = tokenizer or stored["tokenizer"]
         record = stored["record"]
@@ -246,7 +253,8 @@ def analyze_files(response_path: str, request_path: str | None = None, parser: s
                    decode=decode,
                    worker_token_ids=record.token_ids if record is not None and decode else None,
                    prompt_token_ids=record.prompt_token_ids if record is not None else None,
-                   prompt=prompt, chat_template=template, out=out, metadata=metadata)
+                   prompt=prompt, chat_template=template, out=out, metadata=metadata,
+                   parser_source=parser_source)
 
 
 def _prompt_file(path: str, decode):

@@ -78,8 +78,9 @@ def run_demo(out: Path | None = None, parser: str = DEMO_PARSER, replay_all: boo
     }
     exchange = Exchange(repro.response.body, repro.response.body_bytes, request,
                         repro.request_bytes)
-    return analyze(exchange, parser=parser, release=release, decode=decode, prove=prove,
-                   out=str(out), metadata=metadata, extra_files=tokenizer_files(model_dir))
+    return analyze(exchange, parser=parser, parser_source="launch", release=release, decode=decode,
+                   prove=prove, out=str(out), metadata=metadata,
+                   extra_files=tokenizer_files(model_dir))
 
 
 def _versions() -> dict[str, Any]:

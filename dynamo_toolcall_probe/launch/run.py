@@ -310,5 +310,6 @@ def _analyze(state, body, options, run_dir: Path, kept: list[int]) -> LaunchResu
     result = analyze(exchange, parser=parser, reasoning_parser=plan.request.reasoning_parser,
                      release=plan.release, decode=decode, worker_token_ids=engine_ids,
                      prompt_token_ids=prompt_ids, prove=prove, out=options.out, metadata=meta,
-                     extra_files=_files(state, run_dir) if options.out else None)
+                     extra_files=_files(state, run_dir) if options.out else None,
+                     parser_source="launch")
     return LaunchResult(result.diagnosis, result.bundle, plan, base, kept, state["timings"])

@@ -115,3 +115,16 @@ def test_out_refuses_to_overwrite_a_foreign_directory(files, tmp_path):
     (foreign / "precious.txt").write_text("keep me")
     res = run("analyze", resp, "--out", foreign)
     assert res.exit_code == EXIT_BAD_INPUT and (foreign / "precious.txt").exists()
+
+
+def test_the_parser_source_is_recorded_and_kept_by_a_rerun_on_the_bundle(files, tmp_path):
+    req, resp = files
+    out = tmp_path / "bundle"
+    first = json.loads(run("analyze", resp, "--request", req, "--parser", "qwen3_coder",
+                           "--out", out, "--json").output)
+    assert first["configured_parser_source"] == "option"
+    assert json.loads((out / "metadata.json").read_text())["configured_parser_source"] == "option"
+    again = json.loads(run("analyze", out, "--json").output)
+    assert again["configured_parser"] == "qwen3_coder" and again["configured_parser_source"] == "option"
+    unknown = json.loads(run("analyze", resp, "--request", req, "--json").output)
+    assert unknown["configured_parser"] is None and unknown["configured_parser_source"] is None
