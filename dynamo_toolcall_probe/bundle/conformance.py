@@ -116,13 +116,9 @@ def _emitted(diagnosis) -> list[Any]:
 
 
 def _normal_text(text: str, calls: list[Any], key: str) -> str:
-    primary_spans = sorted(c.span for c in calls)
-    out, pos = [], 0
-    for start, end in primary_spans:
-        out.append(text[pos:start])
-        pos = max(pos, end)
-    out.append(text[pos:])
-    joined = "".join(out)
+    from ..formats.extract import text_outside
+
+    joined = text_outside(text, [c.span for c in calls])
     return joined.strip() if key == "dynamo_v1" else joined  # v1 batch trims; v2 keeps prose
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .options import release_options
+
 
 @click.command()
 @click.argument("response", type=click.Path(dir_okay=True, path_type=str))
@@ -20,10 +22,7 @@ import click
 @click.option("--prompt", "prompt_path", type=click.Path(path_type=str),
               help="The prompt the engine saw (text, a JSON list of token ids, or the worker "
               "hook's record): checks that the tools reached the model.")
-@click.option("--dynamo-version", help="The deployment's ai-dynamo release (e.g. 1.5.1): the "
-              "diagnosis applies that release's measured facts (default: the bundle's metadata).")
-@click.option("--parser-version", type=click.Choice(["1", "2", "auto"]),
-              help="The deployment's DYN_PARSER_VERSION, if it set one.")
+@release_options("default: the bundle's metadata")
 @click.option("--out", type=click.Path(path_type=str), help="Write a bug-report bundle here.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def analyze(response: str, request_path: str | None, parser: str | None,

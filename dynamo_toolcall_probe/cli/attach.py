@@ -7,6 +7,7 @@ import os
 import click
 
 from ..errors import VERDICT_EXIT_CODES
+from .options import release_options
 from .repeat import repeat_options
 
 EPILOG = """Without --parser the worker's parser settings are read from the deployment's
@@ -28,10 +29,7 @@ replay proves it. Exit codes: 0 ok, 10 model, 11 parser_config, 12 parser_logic,
 @click.option("--discovery", metavar="SPEC",
               help="Where the workers' model cards are: file:DIR | etcd:URL[,URL] | "
                    "kubernetes[:NAMESPACE] | none (default: from the environment).")
-@click.option("--dynamo-version", help="The deployment's ai-dynamo release (e.g. 1.5.1): the "
-              "diagnosis applies that release's measured facts (it is not exposed over HTTP).")
-@click.option("--parser-version", type=click.Choice(["1", "2", "auto"]),
-              help="The deployment's DYN_PARSER_VERSION, if it set one.")
+@release_options("it is not exposed over HTTP")
 @click.option("--header", "headers", multiple=True,
               help="Extra HTTP header 'Name: value' (repeatable); DYNAMO_PROBE_AUTH sets Authorization.")
 @click.option("--no-stream-compare", is_flag=True, help="Skip the streaming request.")

@@ -102,13 +102,17 @@ def extract(spec: FormatSpec, text: str, tools: list[dict[str, Any]] | None = No
             if _strip_stop_tokens(text[start:end], spec).strip():
                 problems.append(Problem(TEXT_AROUND, f"text outside the calls: {text[start:end].strip()[:60]!r}",
                                         (start, end)))
-    call_spans = sorted(c.span for c in calls)
-    normal, pos = [], 0
-    for start, end in call_spans:
-        normal.append(text[pos:start])
+    return Extraction(spec.family, calls, problems, text_outside(text, [c.span for c in calls]))
+
+
+def text_outside(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the (possibly overlapping) spans cut out: what is not a call."""
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        out.append(text[pos:start])
         pos = max(pos, end)
-    normal.append(text[pos:])
-    return Extraction(spec.family, calls, problems, "".join(normal))
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _strip_stop_tokens(piece: str, spec: FormatSpec) -> str:

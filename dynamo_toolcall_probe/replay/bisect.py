@@ -9,7 +9,6 @@ can read "upgrade to >= X".
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -94,24 +93,13 @@ class BisectResult:
                 "conclusion": self.conclusion}
 
 
-def _canonical(calls: list[dict[str, Any]] | None) -> list[tuple[Any, str]]:
-    out = []
-    for call in calls or []:
-        args = call.get("arguments")
-        try:
-            args = json.loads(args) if isinstance(args, str) else args
-        except json.JSONDecodeError:
-            pass
-        out.append((call.get("name"), json.dumps(args, sort_keys=True)))
-    return out
-
-
 def matches(calls: list[dict[str, Any]] | None, content: str | None,
             expected: list[dict[str, Any]]) -> bool:
     """The calls come back exactly, and no tool-call marker is left in the content."""
     from ..diagnose.verdict import leaked_markers
+    from .run import canonical_calls
 
-    return _canonical(calls) == _canonical(expected) and not leaked_markers(content)
+    return canonical_calls(calls) == canonical_calls(expected) and not leaked_markers(content)
 
 
 def bisect(script: dict[str, Any], parser: str, versions: list[str], expected: list[dict[str, Any]],

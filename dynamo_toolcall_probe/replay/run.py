@@ -127,16 +127,21 @@ def same_result(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(_norm(a.get(k)) == _norm(b.get(k)) for k in ("tool_calls", "content", "finish_reason"))
 
 
+def canonical_calls(calls: list[dict[str, Any]] | None) -> list[tuple[Any, str]]:
+    """(name, arguments as sorted JSON) per call: ids and key order do not matter."""
+    out = []
+    for call in calls or []:
+        args = call.get("arguments")
+        try:
+            args = json.loads(args) if isinstance(args, str) else args
+        except json.JSONDecodeError:
+            pass
+        out.append((call.get("name"), json.dumps(args, sort_keys=True)))
+    return out
+
+
 def _norm(value: Any) -> Any:
     """Streaming and non-streaming differ legitimately in call ids and in "" vs null content."""
     if isinstance(value, list):
-        out = []
-        for call in value:
-            args = call.get("arguments")
-            try:
-                args = json.loads(args) if isinstance(args, str) else args
-            except json.JSONDecodeError:
-                pass
-            out.append((call.get("name"), json.dumps(args, sort_keys=True)))
-        return out
+        return canonical_calls(value)
     return value or None
