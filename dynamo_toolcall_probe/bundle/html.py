@@ -117,6 +117,7 @@ def build_context(diagnosis, metadata: dict[str, Any], ev: Evidence) -> dict[str
         "stream": stream_rows(ev.stream) if ev.stream is not None else None,
         "engine": engine,
         "replay": replay_rows(d["replay"], expected, d.get("configured_parser")) if d.get("replay") else None,
+        "sweep": d.get("split_sweep"),
         "tool": (metadata.get("tool") or {}).get("version") or metadata.get("probe_version"),
         "created": metadata.get("created"),
     }
@@ -132,6 +133,6 @@ def render_html(diagnosis, metadata: dict[str, Any], ev: Evidence) -> str:
     context = build_context(diagnosis, metadata, ev) if diagnosis is not None else {
         "verdict": "none", "fix": "", "facts": [], "evidence": [], "tokens": None,
         "missing": metadata.get("missing") or [], "error": metadata.get("error"), "raw_notes": [],
-        "comparison": None, "stream": None, "engine": None, "replay": None,
+        "comparison": None, "stream": None, "engine": None, "replay": None, "sweep": None,
         "tool": (metadata.get("tool") or {}).get("version"), "created": metadata.get("created")}
     return env.get_template(TEMPLATE).render(csp=_csp(), script=Markup(SCRIPT), **context)

@@ -79,6 +79,18 @@ def _engine_view(view: dict[str, Any] | None) -> list[str]:
     return out + [f"- `{d['kind']}`: {d['message']}" for d in view["differences"]] + [""]
 
 
+def _split_sweep(sweep: dict[str, Any] | None) -> list[str]:
+    if not sweep:
+        return []
+    out = ["## Split sweep", "", f"{sweep['tried']} chunkings of the same tokens streamed through "
+           f"`{sweep['parser']}`; {len(sweep['diverged'])} differ from non-streaming.", ""]
+    if sweep["diverged"]:
+        out += ["| chunking | difference |", "|---|---|"]
+        out += [f"| {x['chunking']} | {_cell(x['difference'], 200)} |" for x in sweep["diverged"]]
+        out.append("")
+    return out
+
+
 def render_report(*, request_text: str | None, response_text: str | None, diagnosis,
                   metadata: dict[str, Any], error: str | None = None) -> str:
     out: list[str] = ["# Tool call comes back wrong", ""]
@@ -96,6 +108,7 @@ def render_report(*, request_text: str | None, response_text: str | None, diagno
                 "Returned by the deployment:", "",
                 _block(json.dumps(d["observed_tool_calls"], indent=2, ensure_ascii=False), "json"), ""]
         out += _engine_view(d.get("engine_view"))
+        out += _split_sweep(d.get("split_sweep"))
     else:
         out += ["**Analysis failed**" + (f": {error}" if error else ""), ""]
     missing = metadata.get("missing") or []
