@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..reconstruct import Decode, RawOutput, reconstruct
+from ..reconstruct import SOURCE_WORKER, Decode, RawOutput, reconstruct
 from ..release import Release
 from ..release.knowledge import Knowledge
 from ..verdicts import Verdict
@@ -160,8 +160,14 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
     `prompt`: the prompt the engine saw (or the model's chat template rendered)."""
     from .evidence import add_engine_view, add_prompt, add_replay, add_stream, stream_gaps
 
+    from .logprob_repeats import drop_repeated_chunks
+
     knowledge = Knowledge.of(release or Release(None))
-    raw = reconstruct(response, decode, worker_token_ids)
+    rebuilt_from, repeat_note = drop_repeated_chunks(response, knowledge, configured_parser)
+    raw = reconstruct(rebuilt_from, decode, worker_token_ids)
+    if repeat_note and raw.source != SOURCE_WORKER:  # the engine's own tokens need no repair
+        raw.exact = False
+        raw.notes.append(repeat_note)
     observed = observe(response)
     streamed_only = stream is not None and stream.body is response
     if streamed_only:

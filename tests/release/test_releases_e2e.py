@@ -111,3 +111,32 @@ def demo_bundle(tmp_path_factory) -> Path:
                           capture_output=True, text=True, timeout=240)
     assert done.returncode == EXIT_PARSER_CONFIG, done.stderr[-2000:]
     return out
+
+
+def test_logprobs_a_release_repeats_are_taken_once(release_python, tmp_path):
+    """1.2-1.5 with a <tool_call> parser report the logprobs of the chunk that ends a call twice
+    when the engine yields several tokens per chunk (measured). A real 1.5.1 capture: analysed as
+    1.5.1 the raw output is the model's text again; as an unknown release it is left as is."""
+    from dynamo_toolcall_probe.capture.http import send_chat
+    from dynamo_toolcall_probe.diagnose import diagnose
+    from dynamo_toolcall_probe.formats import get_spec
+    from dynamo_toolcall_probe.release import Release, from_option
+    from dynamo_toolcall_probe.replay.stack import ReplayStack, ServedModel
+
+    calls = [("get_weather", {"location": "Paris"}), ("get_weather", {"location": "Rome"})]
+    text = get_spec("hermes").render(calls)
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"location": {"type": "string"}}}}}]
+    request = {"model": "m", "messages": [{"role": "user", "content": "x"}], "tools": tools,
+               "logprobs": True}
+    with ReplayStack([ServedModel("m", "hermes")], python=release_python("1.5.1")) as stack:
+        stack.set_script(None, {"text": text, "chunk_size": 2})
+        reply = send_chat(stack.base_url, request)
+    joined = "".join(e["token"] for e in reply.body["choices"][0]["logprobs"]["content"])
+    assert joined != text and joined.count("</tool_call>") == 3, "1.5.1 repeats the chunk"
+    as_151 = diagnose(reply.body, request, "hermes", release=from_option("1.5.1"))
+    assert as_151.raw.text == text and not as_151.raw.exact
+    assert any("repeat the chunk ending a call" in n for n in as_151.raw.notes)
+    assert as_151.verdict == "ok", as_151.to_dict()["evidence"]
+    unknown = diagnose(reply.body, request, "hermes", release=Release(None))
+    assert unknown.raw.text == joined  # the newest release does not repeat: nothing dropped
