@@ -20,7 +20,16 @@ NAMES = sorted(p.name for p in CASES.iterdir()
 SHAPES = real_shapes()
 
 
-@pytest.mark.parametrize("name", NAMES)
+def params():
+    """A case whose xfail says analyze crashes on it (a held-out case's open gap) cannot get its
+    bundle either: the same strict xfail."""
+    for name in NAMES:
+        reason = yaml.safe_load((CASES / name / "case.yaml").read_text()).get("xfail") or ""
+        crash = reason.startswith("analyze crashes")
+        yield pytest.param(name, id=name, marks=[pytest.mark.xfail(reason=reason, strict=True)] if crash else [])
+
+
+@pytest.mark.parametrize("name", list(params()))
 def test_every_corpus_case_gets_a_report_and_a_fixture(tmp_path, name):
     d = CASES / name
     meta = yaml.safe_load((d / "case.yaml").read_text())

@@ -1,8 +1,9 @@
 """Accuracy of `dynamo-probe analyze` over the case corpus, by issue 11 error class.
 
 A case is a hit when the verdict is the expected one. The table is printed by
-tests/test_corpus_accuracy.py (in CI) and by `build_cases.py --check`, and kept in
-tests/cases/README.md between the ACCURACY markers (the test fails when it is stale).
+tests/test_corpus_accuracy.py (in CI), and kept in tests/cases/README.md between the ACCURACY
+markers (the test fails when it is stale); the held-out set's table between the HELDOUT-ACCURACY
+markers.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections import defaultdict
 from typing import Iterable
 
 BEGIN, END = "<!-- ACCURACY:BEGIN -->", "<!-- ACCURACY:END -->"
+#: The held-out set's own table (cases with `heldout: true`), kept between these markers.
+HELDOUT_BEGIN, HELDOUT_END = "<!-- HELDOUT-ACCURACY:BEGIN -->", "<!-- HELDOUT-ACCURACY:END -->"
 
 
 def table(results: Iterable[tuple[str, str, str, bool]]) -> str:
@@ -32,5 +35,5 @@ def table(results: Iterable[tuple[str, str, str, bool]]) -> str:
     return "\n".join(lines)
 
 
-def readme_block(text: str) -> str:
-    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip() if BEGIN in text else ""
+def readme_block(text: str, begin: str = BEGIN, end: str = END) -> str:
+    return text.split(begin, 1)[1].split(end, 1)[0].strip() if begin in text else ""

@@ -10,11 +10,13 @@ tests/helpers.py for bugs that the installed Dynamo does not reproduce. Run from
 
 tests/test_corpus.py only reads the committed files; it never starts Dynamo.
 
-The table: table/<n>-<verdict>.yaml, read in file order; NN is a case's position overall.
+The table: table/<n>-<name>.yaml, read in the order of n; NN is a case's position overall.
 Fields copied to case.yaml: source, url, model, parser (passed as --parser; omitted = unknown;
 "none" = the worker had no parser), reasoning_parser, dynamo_version, verdict, class (issue 11's
-error class, see README.md), why, check (a finding that must appear), family (of the raw text;
-"none" when it holds no call), xfail (why the tool's verdict is wrong: the design gap).
+error class, see README.md; held-out cases: heldout-<class>), heldout (true: a case of the
+held-out set, table/10-heldout.yaml, never used to tune the diagnosis), why, check (a finding
+that must appear), family (of the raw text; "none" when it holds no call), xfail (why the tool's
+verdict is wrong: the design gap).
 Builder-only fields:
   serve            the worker's --dyn-tool-call-parser when it differs from `parser`
   text | from_format (family/case-id in tests/formats/cases) | calls (rendered by family's spec)
@@ -29,7 +31,7 @@ Builder-only fields:
                    tokenizer into the case's tokenizer/ (passed as --tokenizer, rendered by analyze)
   prompt           the prompt the engine saw, as the source shows it: prompt.txt (--prompt)
   constructed      {content ("same" = the raw text), tool_calls, finish_reason, reasoning_content,
-                   logprob_chunk, last_token_only, name_every_chunk}: no Dynamo run; built with
+                   logprob_chunk, last_token_only, no_logprobs, name_every_chunk}: no Dynamo run; built with
                    tests/helpers.py (with `sse: true`, a transcript: helpers.sse_transcript)
   constructed_reason  why the case is constructed (copied to case.yaml with constructed: true)
 """
@@ -54,14 +56,16 @@ import helpers  # noqa: E402  (tests/helpers.py)
 TOOLS = yaml.safe_load((TESTS / "formats" / "tools.yaml").read_text())
 PUBLIC_TOOLS = yaml.safe_load((HERE / "public_tools.yaml").read_text())
 CASE_FIELDS = ("source", "url", "model", "parser", "reasoning_parser", "dynamo_version",
-               "tokenizer", "prompt", "verdict", "class", "why", "check", "family", "constructed_reason",
-               "xfail")
+               "tokenizer", "prompt", "verdict", "class", "heldout", "why", "check", "family",
+               "constructed_reason", "xfail")
 MODELS_PER_STACK = 10  # the 1.6.1 frontend's inotify use (see replay/run.py)
 
 
 def load_table() -> list[dict[str, Any]]:
-    cases = [c for path in sorted((HERE / "table").glob("*.yaml"))
-             for c in yaml.safe_load(path.read_text())]
+    # Tables are read in the order of their number prefix (1-, 2-, ..., 10-): a new table goes last
+    # and leaves every earlier case's NN unchanged.
+    paths = sorted((HERE / "table").glob("*.yaml"), key=lambda p: (int(p.name.split("-", 1)[0]), p.name))
+    cases = [c for path in paths for c in yaml.safe_load(path.read_text())]
     for i, case in enumerate(cases, 1):
         case["dir"] = f"{i:02d}-{case['id']}"
     return cases
@@ -151,7 +155,9 @@ def construct(case: dict[str, Any]) -> tuple[dict, dict]:
     text = raw_text(case)
     body = request_body(case, case.get("model", "Qwen/Qwen2.5-7B-Instruct"))
     pieces = helpers.chunks(text, spec.get("logprob_chunk", 3))
-    if spec.get("last_token_only"):
+    if spec.get("no_logprobs"):
+        logprobs = None
+    elif spec.get("last_token_only"):
         logprobs = helpers.logprobs_for(pieces[-1:])
     else:
         logprobs = helpers.logprobs_for(pieces)
