@@ -80,7 +80,7 @@ def _is_prior(problem: Problem, call: ExtractedCall, finish_reason: str | None) 
     """A marker-level problem around a call whose name and arguments decoded."""
     if call.name is None or call.arguments is None or finish_reason == "length":
         return False
-    return problem.kind in (kinds.MISSING_END_MARKER, kinds.MALFORMED)
+    return problem.kind in (kinds.MISSING_END_MARKER, kinds.MISSING_START_MARKER, kinds.MALFORMED)
 
 
 def read_calls(text: str, calls: list[ExtractedCall], finish_reason: str | None,

@@ -33,6 +33,7 @@ from .no_call import judge_no_call, offered_tools, tool_choice_required  # noqa:
 from .observed import Observed
 
 NO_PARSER = "none"  # configured_parser value meaning "the worker was launched without one"
+RECOVERED = "the response carries exactly this call, so the parser recovered what the model meant"
 
 __all__ = ["NO_PARSER", "Finding", "judge", "leaked_markers", "tool_choice_required"]
 
@@ -118,7 +119,7 @@ class _Judge:
                 and o.finish_reason in ("tool_calls", "length"))
 
     def _agreement_notes(self, readings: list[CallReading], expected: list[CallReading]) -> None:
-        why = "the response carries exactly this call, so the parser recovered what the model meant"
+        why = RECOVERED
         for r in expected:
             for p in r.priors:
                 self.add(Verdict.MODEL, p.kind, f"call {r.call.name}: {p.message}",
@@ -227,15 +228,20 @@ class _Judge:
     def _calls(self, readings: list[CallReading], expected: list[CallReading]) -> None:
         o, finish = self.observed, self.observed.finish_reason
         only_drafts = all(r.draft for r in expected)
+        lost = unmatched(expected, o.tool_calls)
         model: list[Finding] = []
         for r in expected:
             for p in (*r.defects, *r.priors):
                 detail = p.message
                 if p.kind in ("truncated", "missing_end_marker") and finish == "length":
                     detail += " — generation hit max_tokens (finish_reason: length)"
-                model.append(Finding(Verdict.MODEL, p.kind, f"call {r.call.name or '?'} at chars "
-                                     f"{r.call.span[0]}-{r.call.span[1]}: {detail}",
-                                     self.model_fix(p.kind)))
+                finding = Finding(Verdict.MODEL, p.kind, f"call {r.call.name or '?'} at chars "
+                                  f"{r.call.span[0]}-{r.call.span[1]}: {detail}", self.model_fix(p.kind))
+                # rule 1 call by call: a prior on a call the response carries exactly is disproved
+                # (the parser recovered what the model meant), whatever else went wrong
+                if p in r.priors and all(r is not m for m in lost):
+                    finding = finding.as_note(RECOVERED)
+                model.append(finding)
         for r in drafts(readings):
             self._draft_note(r)
         for r in expected:

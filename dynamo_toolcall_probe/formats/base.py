@@ -19,6 +19,9 @@ from typing import Any, ClassVar, Sequence, Union
 INVALID_JSON = "invalid_json"  # the arguments (or the whole payload) are not valid JSON
 TRUNCATED = "truncated"  # the payload stops mid-way (unbalanced JSON, no end marker at EOF)
 MISSING_END_MARKER = "missing_end_marker"  # a start marker with no matching end marker
+#: a complete call without the format's start marker (a bare JSON call, an inner call block
+#: outside its outer section, an orphan end marker): a prior, like a missing end marker
+MISSING_START_MARKER = "missing_start_marker"
 MISSING_NAME = "missing_name"  # a call with no tool name
 UNKNOWN_TOOL = "unknown_tool"  # the name is not among the request's tools
 SCHEMA_VIOLATION = "schema_violation"  # the arguments break the tool's JSON Schema
@@ -28,8 +31,8 @@ MALFORMED = "malformed"  # the format's own structure is broken (not JSON-specif
 
 # Problems that mean the model's text, not the parser, is at fault.
 MODEL_PROBLEMS = frozenset(
-    {INVALID_JSON, TRUNCATED, MISSING_END_MARKER, MISSING_NAME, UNKNOWN_TOOL, SCHEMA_VIOLATION,
-     INSIDE_REASONING, MALFORMED}
+    {INVALID_JSON, TRUNCATED, MISSING_END_MARKER, MISSING_START_MARKER, MISSING_NAME, UNKNOWN_TOOL,
+     SCHEMA_VIOLATION, INSIDE_REASONING, MALFORMED}
 )
 
 
@@ -133,6 +136,9 @@ class FormatSpec:
     impossible_scenarios: ClassVar[dict[str, str]] = {}
     #: the reasoning channel (`formats.reasoning.REASONING_MARKERS` name) the family's models think in
     reasoning_channel: ClassVar[str] = "think"
+    #: a parser's catch-all format rather than a model's own (Dynamo's `default`): when it reads
+    #: the same text as a model's format, detection names the model's format first
+    generic: ClassVar[bool] = False
 
     @property
     def end_is_stop_token(self) -> bool:

@@ -21,8 +21,10 @@ def decode_json_object(text: str, offset: int, at_eof: bool = True) -> tuple[Any
     except json.JSONDecodeError as exc:
         kind = TRUNCATED if at_eof and looks_truncated(stripped) else INVALID_JSON
         where = offset + (len(text) - len(text.lstrip())) + exc.pos
+        # json's messages may end in "at" ("Unterminated string starting at"): no second "at"
+        at = "char" if exc.msg.endswith(" at") else "at char"
         return None, Problem(kind, f"{'truncated' if kind == TRUNCATED else 'invalid'} JSON: {exc.msg} "
-                                   f"at char {exc.pos}", (where, offset + len(text)))
+                                   f"{at} {exc.pos}", (where, offset + len(text)))
 
 
 _NAME_RE = re.compile(r'"name"\s*:\s*"((?:[^"\\]|\\.)*)"')

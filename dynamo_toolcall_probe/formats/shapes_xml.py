@@ -32,7 +32,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .base import (INVALID_JSON, JSON, MALFORMED, MISSING_END_MARKER, MISSING_NAME, TRUNCATED, CallCandidate,
+from .base import (INVALID_JSON, JSON, MALFORMED, MISSING_END_MARKER, MISSING_NAME,
+                   MISSING_START_MARKER, TRUNCATED, CallCandidate,
                    FormatSpec, Marker, Problem, Region, ValueSyntax, split_regions)
 from .payload import decode_json_object, end_problems
 from .values import glm_value, guess, xml_value
@@ -40,6 +41,16 @@ from .values import glm_value, guess, xml_value
 
 def _re(marker: str | re.Pattern[str]) -> re.Pattern[str]:
     return marker if isinstance(marker, re.Pattern) else re.compile(re.escape(marker))
+
+
+_OPEN_TAG = re.compile(r"<(?P<tag>[^\s<>/]+)[^<>]*>\s*\Z")
+
+
+def _foreign_block(text: str, lo: int, first: int, last: int, hi: int) -> bool:
+    """The invokes text[first:last] stand inside another format's block: an opening tag right
+    before them (`<seed:tool_call>`) and its closing tag right after."""
+    opening = _OPEN_TAG.search(text, lo, first)
+    return opening is not None and text[last:hi].lstrip().startswith(f"</{opening.group('tag')}>")
 
 
 @dataclass
@@ -122,6 +133,10 @@ class InvokeXml(FormatSpec):
         """Problems with an invoke's opener beyond a missing name (Kimi's call id)."""
         return []
 
+    def invoke_name(self, match: re.Match[str]) -> str | None:
+        """The tool name an invoke's opener gives (None: it names none)."""
+        return (match.groupdict().get("name") or "").strip() or None
+
     def parse_body(self, text: str, lo: int, hi: int, call: Call, at_eof: bool) -> None:
         """Fill `call.args` from the invoke's body text[lo:hi]: parameters by default."""
         pos = lo
@@ -191,16 +206,26 @@ class InvokeXml(FormatSpec):
         return [self._candidate(c) for c in calls]
 
     def _bare_invokes(self, text: str, regions: list[tuple[int, int]]) -> list[CallCandidate]:
-        """Invokes outside any block: Dynamo recovers some, but the wrapper is missing."""
+        """Invokes outside any block: the outer start marker is missing (a prior: Dynamo recovers
+        some). An orphan block closer right after them belongs to them. Invokes wrapped in another
+        format's block (`<seed:tool_call>`, `<function_calls>`) are that format's, not bare."""
         out = []
         pos = 0
+        closer = self.block_close_re or _re(self.block_end)
         for lo, hi in [*sorted(regions), (len(text), len(text))]:
             if lo > pos:
                 at_eof = not text[lo:].strip()
-                for call in self._invokes(text, pos, lo, at_eof=at_eof):
-                    call.problems.insert(0, Problem(
-                        MALFORMED, f"call outside a {self.block_start.strip()} block", call.span))
-                    out.append(self._candidate(call))
+                calls = self._invokes(text, pos, lo, at_eof=at_eof)
+                if calls and not _foreign_block(text, pos, calls[0].span[0], calls[-1].span[1], lo):
+                    for call in calls:
+                        call.problems.insert(0, Problem(
+                            MISSING_START_MARKER, f"call outside a {self.block_start.strip()} block "
+                            "(the block's start marker is missing)", call.span))
+                    end = calls[-1].span[1]
+                    orphan = closer.match(text, end + len(text[end:lo]) - len(text[end:lo].lstrip()))
+                    if orphan is not None and orphan.end() <= lo:
+                        calls[-1].span = (calls[-1].span[0], orphan.end())
+                    out.extend(self._candidate(call) for call in calls)
             pos = max(pos, hi)
         return out
 
@@ -209,7 +234,7 @@ class InvokeXml(FormatSpec):
         for inv in split_regions(text, [self.invoke_open], [self.invoke_close], lo=lo, hi=hi,
                                  syntax=self.invoke_syntax, value_at=self.invoke_value_at):
             m = inv.opener
-            name = (m.groupdict().get("name") or "").strip() or None
+            name = self.invoke_name(m)
             call = Call(name, (inv.start, inv.end), raw=text[inv.body_start:inv.body_end])
             if name is None:
                 call.problems.append(Problem(MISSING_NAME, "call has no tool name", m.span()))

@@ -31,7 +31,7 @@ import ast
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Callable
 
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _STRING_TYPES = {"string", "str", "text", "varchar", "char", "enum"}
@@ -85,16 +85,69 @@ def _number(text: str) -> int | float | None:
 
 
 def _structure(text: str) -> Any:
-    """JSON, else a Python literal (single quotes, True/False/None); None when neither."""
+    """JSON, else a Python literal (single quotes, True/False/None); None when neither, or when
+    the literal holds something JSON cannot (a set, bytes, inf)."""
     try:
         return json.loads(text)
     except ValueError:
         pass
     try:
         value = ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return None
-    return json.loads(json.dumps(value)) if isinstance(value, (dict, list)) else None
+    value, why = json_compatible(value)
+    return value if why is None and isinstance(value, (dict, list)) else None
+
+
+_NOT_JSON = {bytes: "a bytes literal", set: "a set", frozenset: "a set",
+             complex: "a complex number"}
+
+
+def json_compatible(value: Any) -> tuple[Any, str | None]:
+    """A Python literal (`ast.literal_eval`) as the JSON value it stands for (tuples become lists),
+    or (None, what JSON cannot hold in it): bytes, sets, complex numbers, inf/nan, a dict key that
+    is not a string, Ellipsis."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value, None
+    if isinstance(value, float):
+        return (value, None) if math.isfinite(value) else (None, f"the number {value!r}")
+    if isinstance(value, (list, tuple)):
+        out = []
+        for item in value:
+            item, why = json_compatible(item)
+            if why is not None:
+                return None, why
+            out.append(item)
+        return out, None
+    if isinstance(value, dict):
+        obj: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return None, f"a dict key that is not a string ({key!r})"
+            obj[key], why = json_compatible(item)
+            if why is not None:
+                return None, why
+        return obj, None
+    kind = _NOT_JSON.get(type(value), f"a Python {type(value).__name__}")
+    return None, f"{kind} ({value!r:.40})"
+
+
+def type_tree(tree: Any, schema: dict[str, Any] | None, leaf: Callable[[str, Any], Any]) -> Any:
+    """A value written as nested parameter markup (objects of leaf texts, lists: MiniMax M3's
+    child tags), each leaf typed by `leaf(text, schema)` with the schema at its path: an
+    object's `properties` (else `additionalProperties`), an array's `items`. Repeated keys make a
+    list whose elements all take the key's schema, unless that schema is an array's."""
+    schema = schema if isinstance(schema, dict) else None
+    if isinstance(tree, dict):
+        props = (schema or {}).get("properties")
+        props = props if isinstance(props, dict) else {}
+        extra = (schema or {}).get("additionalProperties")
+        extra = extra if isinstance(extra, dict) else None
+        return {key: type_tree(value, props.get(key, extra), leaf) for key, value in tree.items()}
+    if isinstance(tree, list):
+        items = (schema or {}).get("items") if "array" in schema_types(schema) else schema
+        return [type_tree(value, items if isinstance(items, dict) else None, leaf) for value in tree]
+    return leaf(tree, schema)
 
 
 def convert(text: str, schema: dict[str, Any] | None) -> Any:

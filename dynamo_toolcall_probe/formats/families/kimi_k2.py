@@ -30,6 +30,7 @@ from ..base import MALFORMED, Problem
 from ..shapes_xml import JsonBodyInvoke
 
 _ID = re.compile(r"\s*(?:functions\.)?[\w.\-]+:\d+\s*")
+_COUNTER = re.compile(r"\s*\d+\s*")
 
 
 class KimiK2(JsonBodyInvoke):
@@ -49,6 +50,13 @@ class KimiK2(JsonBodyInvoke):
     impossible_scenarios = {
         "stop_token_end": "`<|tool_calls_section_end|>` is not a stop token (<|im_end|> follows it)",
     }
+
+    def invoke_name(self, match: re.Match[str]) -> str | None:
+        # a bare counter (`<|tool_call_begin|>0 <|tool_call_argument_begin|>`) is an index, not a
+        # name: the call names no function (vLLM guesses one from the arguments; nothing should)
+        if _COUNTER.fullmatch(match.group("id")):
+            return None
+        return super().invoke_name(match)
 
     def invoke_problems(self, match: re.Match[str]) -> list[Problem]:
         if _ID.fullmatch(match.group("id")):

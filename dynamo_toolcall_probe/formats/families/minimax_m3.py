@@ -8,7 +8,9 @@
 Unlike M2, every tag is preceded by the namespace token `]<]minimax[>[` and a parameter's name is
 its tag name. A value may itself hold namespaced tags (objects; `<item>` children make a list).
 Scalars are typed by the tool's JSON Schema (`formats.values.glm_value`; observed on 1.6.1: typed
-values as glm47, an untyped value stays the text as written, JSON-looking or not).
+values as glm47, an untyped value stays the text as written, JSON-looking or not), nested ones by
+the schema at their path (`formats.values.type_tree`: a `zip` typed integer inside an object
+`shipping` reads `018956` as 18956, as 1.6.1 and vLLM's minimax_m3 test return it).
 
 Verified on the real 1.6.1 frontend (all four names parse the block above; the M2
 `<minimax:tool_call>` format is left as content). A non-streaming response still recovers a call
@@ -25,14 +27,15 @@ import re
 from typing import Any
 
 from ..shapes_xml import InvokeXml
-from ..values import glm_value, guess
+from ..values import glm_value, type_tree
 
 NS = "]<]minimax[>["
 _TAG = re.compile(r"<(/?)([^\s<>/]+)>")
 
 
 def _nested(raw: str) -> Any:
-    """A value made of namespaced child tags -> object (repeated keys -> list), `<item>`s -> list."""
+    """A value made of namespaced child tags -> object (repeated keys -> list), `<item>`s -> list;
+    the leaves stay their text (typed afterwards by the schema at their path)."""
     stack: list[tuple[str, list[tuple[str, Any]], list[str]]] = [("", [], [])]
     for chunk in raw.split(NS):
         m = _TAG.match(chunk)
@@ -58,7 +61,7 @@ def _nested(raw: str) -> Any:
 
 def _value(children: list[tuple[str, Any]], texts: list[str]) -> Any:
     if not children:
-        return guess("".join(texts))
+        return "".join(texts)
     if all(tag == "item" for tag, _ in children):
         return [v for _, v in children]
     out: dict[str, Any] = {}
@@ -93,9 +96,12 @@ class MiniMaxM3(InvokeXml):
     }
 
     def type_value(self, raw: str, schema: dict[str, Any] | None, schema_known: bool) -> Any:
-        if NS in raw:  # nested tags: an object or a list, whatever the schema says
-            return _nested(raw)
-        return glm_value(raw, schema, schema_known, untyped_json=False)
+        def leaf(text: str, leaf_schema: Any) -> Any:
+            return glm_value(text, leaf_schema, schema_known, untyped_json=False)
+
+        if NS in raw:  # nested tags: an object or a list, its leaves typed by the nested schema
+            return type_tree(_nested(raw), schema if schema_known else None, leaf)
+        return leaf(raw, schema)
 
     def render(self, calls: list[tuple[str, dict[str, Any]]]) -> str:
         invokes = "\n".join(self.render_call(n, a) for n, a in calls)

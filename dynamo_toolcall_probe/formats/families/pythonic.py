@@ -20,6 +20,7 @@ from typing import Any
 
 from ..base import (INVALID_JSON, MALFORMED, MISSING_NAME, PYTHON, TRUNCATED, CallCandidate,
                     FormatSpec, Problem, split_regions)
+from ..values import json_compatible
 
 WRAP_START, WRAP_END = "<|python_start|>", "<|python_end|>"
 # A list of calls opens a region: `[name(`, or the same after Llama 4's `<|python_start|>` (two
@@ -46,11 +47,19 @@ def _call(node: ast.expr, span: tuple[int, int], source: str) -> CallCandidate:
     args: dict[str, Any] | None = {}
     for kw in node.keywords:
         try:
-            args[kw.arg or "**"] = ast.literal_eval(kw.value)
-        except (ValueError, SyntaxError):
+            value = ast.literal_eval(kw.value)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             problems.append(Problem(MALFORMED, f"argument {kw.arg!r} is not a literal", span))
             args = None
             break
+        # a literal JSON cannot hold (b'z', {1, 2}, 1j, 1e999) has no JSON arguments to return
+        value, why = json_compatible(value)
+        if why is not None:
+            problems.append(Problem(INVALID_JSON, f"argument {kw.arg!r} holds {why}: JSON has "
+                                    "no such value", span))
+            args = None
+            break
+        args[kw.arg or "**"] = value
     text = ", ".join(ast.get_source_segment(source, kw) or "" for kw in node.keywords)
     return CallCandidate(name, args, text, span, problems)
 
