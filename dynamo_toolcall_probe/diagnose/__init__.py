@@ -64,7 +64,8 @@ class Diagnosis:
             return fixes.parser_logic_fix(self.configured_parser)
         if verdict == Verdict.INCONCLUSIVE:
             return fixes.raw_output_fix(bool((self.request or {}).get("logprobs")), self.knowledge)
-        return fixes.model_fix(finding.check if finding else "", self.knowledge)
+        return fixes.model_fix(finding.check if finding else "", self.knowledge,
+                               self.observed.finish_reason)
 
     @property
     def release(self) -> Release:
@@ -82,6 +83,10 @@ class Diagnosis:
     def evidence(self) -> list[str]:
         lines = [f"raw output from {self.raw.source} ({'byte-exact' if self.raw.exact else 'not exact'})"]
         lines += self.raw.notes
+        caveat = self.knowledge.caveat
+        stated = [self.fix, *(f.message for f in self.findings), *(f.fix or "" for f in self.findings)]
+        if caveat and any(self.knowledge.name in text for text in stated):
+            lines.append(caveat)  # once, instead of in every line that states a release fact
         if self.engine_view is not None and not self.engine_view.differences:
             lines.append(f"engine tokens vs frontend: {self.engine_view.summary}")
         if self.detected:
@@ -176,7 +181,9 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
     from ..formats.registry import PARSER_FAMILIES
 
     detected = detect_formats(raw.text, tools if isinstance(tools, list) else None, reasoning_parser,
-                              PARSER_FAMILIES.get(configured_parser or ""), observed.finish_reason)
+                              PARSER_FAMILIES.get(configured_parser or ""), observed.finish_reason,
+                              [(c.name, c.arguments if c.arguments is not None else c.arguments_text)
+                               for c in observed.tool_calls])
     findings = judge(raw, detected, observed, request, configured_parser, reasoning_parser,
                      knowledge)
     diagnosis = Diagnosis(raw, observed, detected, findings, configured_parser, reasoning_parser,

@@ -55,12 +55,30 @@ def explicit_json_call(text: str) -> bool:
                                and ("arguments" in i or "parameters" in i) for i in items)
 
 
+def _key(name: Any, arguments: Any) -> tuple[Any, str]:
+    return name, json.dumps(arguments, sort_keys=True, ensure_ascii=False)
+
+
+def _intact(d: Detected) -> bool:
+    """Every call of the family's reading has a name and decoded arguments."""
+    return bool(d.extraction.calls) and all(c.name and c.arguments is not None
+                                            for c in d.extraction.calls)
+
+
 def detect_formats(text: str, tools: list[dict[str, Any]] | None,
                    reasoning_parser: str | None, prefer_family: str | None = None,
-                   finish_reason: str | None = None) -> list[Detected]:
+                   finish_reason: str | None = None,
+                   returned: list[tuple[Any, Any]] | None = None) -> list[Detected]:
     """Every family that finds at least one call candidate, ordered by how well it explains the
-    text: well-formed calls, then characters covered by calls, then the configured family.
-    `finish_reason` tells a call cut by max_tokens from one whose end marker is a stop token."""
+    text: well-formed calls, then its own start markers in the text, then characters covered by
+    calls, then the configured family (`prefer_family`), then a model's format before a parser's
+    catch-all. `finish_reason` tells a call cut by max_tokens from one whose end marker is a stop
+    token. `returned`: the (name, arguments) the response carries.
+
+    An unmarked format (bare JSON) is known by its shape alone. When the best reading is one, the
+    configured family goes first if it reads the same text into intact calls AND either its own
+    marker stands in the text (an orphan `</TOOLCALL>`) or the response carries exactly its calls:
+    the configured parser read the text as its format, with a marker missing (a prior)."""
     found: list[Detected] = []
     for family in registry.family_names():
         spec = registry.get_spec(family)
@@ -75,7 +93,16 @@ def detect_formats(text: str, tools: list[dict[str, Any]] | None,
     def rank(d: Detected) -> tuple:
         covered = sum(c.span[1] - c.span[0] for c in d.extraction.calls)
         return (-d.well_formed_calls, not (d.extraction.calls and marked(d)), -covered,
-                d.family != prefer_family, d.family)
+                d.family != prefer_family, registry.get_spec(d.family).generic, d.family)
+
+    def confirmed(d: Detected) -> bool:
+        if d.family != prefer_family or not _intact(d):
+            return False
+        spec = registry.get_spec(d.family)
+        if any(m in text for m in spec.markers()):
+            return True
+        got = sorted(_key(n, a) for n, a in returned or [])
+        return bool(got) and got == sorted(_key(c.name, c.arguments) for c in d.extraction.calls)
 
     # An unmarked format (bare JSON, a bare Python list) is identified by its shape alone: it
     # counts only when a call in it has a name. Bracketed text that does not even decode is no
@@ -88,4 +115,9 @@ def detect_formats(text: str, tools: list[dict[str, Any]] | None,
         explicit = explicit_json_call(text)
         found = [d for d in found if marked(d) or explicit]
     found.sort(key=rank)
+    if found and not marked(found[0]):
+        first = next((d for d in found if confirmed(d)), None)
+        if first is not None:
+            found.remove(first)
+            found.insert(0, first)
     return found

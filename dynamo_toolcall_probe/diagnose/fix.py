@@ -16,9 +16,13 @@ NOTHING_TO_FIX = "nothing to fix: the tool call came back as the model emitted i
 NO_CALL_WANTED = "nothing to fix: no tool call was wanted and none was made"
 
 MODEL_FIXES = {
-    kinds.TRUNCATED: "the call was cut off: raise max_tokens for this request",
+    kinds.TRUNCATED: "the call was cut off: raise max_tokens if finish_reason was 'length'; "
+                     "otherwise a stop string or the model itself ended it mid-call",
     kinds.MISSING_END_MARKER: "the model stopped before closing the call: raise max_tokens if "
                               "finish_reason is 'length'; otherwise the model itself is at fault",
+    kinds.MISSING_START_MARKER: "the model left out the format's start marker: constrain tool-call "
+                                "output{structural_tag}, and check that the chat template shows "
+                                "the model its own tool-call format",
     kinds.INVALID_JSON: "the model emitted arguments that are not valid JSON: constrain tool-call "
                         "output{structural_tag}, lower the temperature, or use a model "
                         "fine-tuned for this tool format",
@@ -29,7 +33,8 @@ MODEL_FIXES = {
     kinds.INSIDE_REASONING: "the model emitted the call inside its reasoning, where no tool parser "
                             "looks: check --dyn-reasoning-parser and the chat template, or disable "
                             "thinking for tool turns",
-    kinds.MISSING_NAME: "the model emitted a call without a tool name",
+    kinds.MISSING_NAME: "the model emitted a call that names no function: constrain tool-call "
+                        "output{structural_tag}, and check the tool names the chat template renders",
     kinds.MALFORMED: "the model broke the tool-call format's structure: constrain tool-call "
                      "output{structural_tag}, or use a model fine-tuned for this tool format",
     "no_call_required": "the model ignored tool_choice: constrain output{structural_tag}, and check "
@@ -48,9 +53,32 @@ MODEL_FIXES = {
 }
 
 
-def model_fix(check: str, knowledge: Knowledge) -> str:
+#: a call that stops mid-way, by the finish reason: only `length` means max_tokens cut it
+CUT_OFF = {
+    "length": "the call was cut off by max_tokens (finish_reason 'length'): raise max_tokens for "
+              "this request",
+    "ended": "the output ends inside the call although generation ended normally (finish_reason "
+             "{finish!r}): max_tokens did not cut it; a stop string of the request, a stop token "
+             "inside the call, or the model itself ended it: check the request's `stop` and "
+             "constrain tool-call output{structural_tag}",
+}
+UNCLOSED = {
+    "length": "the model stopped before closing the call: generation hit max_tokens (finish_reason "
+              "'length'): raise max_tokens for this request",
+    "ended": "the model did not close the call although generation ended normally (finish_reason "
+             "{finish!r}): the model itself is at fault: constrain tool-call output{structural_tag}",
+}
+
+
+def model_fix(check: str, knowledge: Knowledge, finish_reason: str | None = None) -> str:
+    """The fix for a model finding `check`; a call cut short is worded by the finish reason
+    (raise max_tokens only when it was 'length')."""
     fix = MODEL_FIXES.get(check, "the model's output is at fault")
-    return fix.replace("{structural_tag}", _structural_tag(knowledge))
+    by_finish = {kinds.TRUNCATED: CUT_OFF, kinds.MISSING_END_MARKER: UNCLOSED}.get(check)
+    if by_finish is not None and finish_reason:
+        fix = by_finish["length" if finish_reason == "length" else "ended"]
+    return (fix.replace("{structural_tag}", _structural_tag(knowledge))
+            .replace("{finish!r}", repr(finish_reason)))
 
 
 def suggested_parsers(family: str, knowledge: Knowledge) -> list[str]:
@@ -61,9 +89,9 @@ def suggested_parsers(family: str, knowledge: Knowledge) -> list[str]:
 def _structural_tag(knowledge: Knowledge) -> str:
     tag = knowledge.structural_tag
     if tag == "default_on":
-        return f" with structural tags (on by default in {knowledge.label}: check --dyn-structural-tag)"
+        return f" with structural tags (--dyn-structural-tag, on by default in {knowledge.name})"
     if tag == "opt_in":
-        return f" with structural tags (--dyn-enable-structural-tag in {knowledge.label})"
+        return f" with structural tags (--dyn-enable-structural-tag, opt-in in {knowledge.name})"
     return " with guided decoding (Dynamo 1.6 added structural tags)" if tag else ""
 
 
@@ -73,7 +101,7 @@ def parser_config_fix(family: str | None, knowledge: Knowledge) -> str:
         return f"relaunch the worker with a valid --dyn-tool-call-parser (one of: {names})"
     names = suggested_parsers(family, knowledge)
     if not names:
-        return (f"{knowledge.label} has no tool parser that reads the {family} format: "
+        return (f"{knowledge.name} has no tool parser that reads the {family} format: "
                 "upgrade Dynamo or change the model's tool format")
     return (f"relaunch the worker with `--dyn-tool-call-parser {names[0]}`"
             + (f" (equivalent names: {', '.join(names[1:])})" if len(names) > 1 else ""))
@@ -123,12 +151,12 @@ def _logprob_gaps(knowledge: Knowledge) -> str:
     elif isinstance(got, int) and isinstance(tokens, int) and got > tokens:
         gaps.append(f"with a tool parser it returned {got} entries for {tokens} tokens: the "
                     "chunk that ends a call is repeated")
-    return f" ({knowledge.label}: {'; '.join(gaps)})" if gaps else ""
+    return f" ({knowledge.name}: {'; '.join(gaps)})" if gaps else ""
 
 
 def _token_ids(knowledge: Knowledge) -> str:
     if knowledge.completion_token_ids:
-        return (f", or ask for nvext.extra_fields [\"completion_token_ids\"] ({knowledge.label} "
+        return (f", or ask for nvext.extra_fields [\"completion_token_ids\"] ({knowledge.name} "
                 "returns the exact token ids)")
     return ""
 
@@ -136,5 +164,5 @@ def _token_ids(knowledge: Knowledge) -> str:
 def _sglang_gate(knowledge: Knowledge) -> str:
     if knowledge.sglang_gate != "gated":
         return ""
-    return (f"; on an SGLang worker, {knowledge.label} refuses top logprobs unless "
+    return (f"; on an SGLang worker, {knowledge.name} refuses top logprobs unless "
             "DYN_SGL_ALLOW_TOP_LOGPROBS=1 is set: send \"top_logprobs\": 0 with \"logprobs\": true")

@@ -12,12 +12,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Callable
 
 from ..reconstruct import SOURCE_CONTENT, RawOutput
 from ..verdicts import Verdict
-from .observed import Observed
+from .observed import Observed, decode_arguments
 
 Add = Callable[..., None]
 
@@ -25,6 +26,39 @@ Add = Callable[..., None]
 #: <｜｜DSML｜｜tool_calls>, <function_calls>, <|invoke ...>
 _CALL_TAG = re.compile(r"[<\[][^<>\[\]\n]{0,24}?(?:tool[_ ]?calls?|function[_ ]?calls?|invoke)"
                        r"[^<>\[\]\n]{0,40}[>\]]", re.IGNORECASE)
+
+
+_ARG_KEYS = ("arguments", "parameters", "args", "input")
+_MAX_OBJECTS = 4096  # JSON objects tried in one raw output (each brace is one start)
+
+
+def _json_objects(text: str):
+    """Every JSON object that decodes at some `{` of `text` (nested ones included)."""
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    for _ in range(_MAX_OBJECTS):
+        if start < 0:
+            return
+        try:
+            value, _end = decoder.raw_decode(text, start)
+        except (json.JSONDecodeError, RecursionError):
+            value = None
+        if isinstance(value, dict):
+            yield value
+        start = text.find("{", start + 1)
+
+
+def calls_written(text: str, calls: list[Any]) -> bool:
+    """Each returned call (`ObservedCall`) stands in `text` as a JSON object with its name and its
+    arguments under an arguments key: the parser did not invent it."""
+    objects = [o for o in _json_objects(text) if isinstance(o.get("name"), str)]
+    for call in calls:
+        if call.arguments is None or not any(
+                o["name"] == call.name and any(o.get(k) == call.arguments or (
+                    isinstance(o.get(k), str) and decode_arguments(o[k]) == call.arguments)
+                    for k in _ARG_KEYS if k in o) for o in objects):
+            return False
+    return bool(calls)
 
 
 def offered_tools(request: dict[str, Any] | None) -> list[str] | None:
@@ -85,9 +119,18 @@ def judge_no_call(raw: RawOutput, observed: Observed, request: dict[str, Any] | 
             "parser consumed the markers of the returned calls; resend with \"logprobs\": true",
             raw_fix)
         return
+    if observed.tool_calls and calls_written(raw.text, observed.tool_calls):
+        names = ", ".join(sorted({c.name or "?" for c in observed.tool_calls}))
+        add(Verdict.OK, "recovered_call", f"the response's call(s) ({names}) stand in the raw output "
+            "as JSON call objects, name and arguments as returned, in a form no family's strict "
+            "reading takes as a call: the parser recovered what the model wrote",
+            "nothing to fix: the parser returned the call(s) the model wrote, outside the tool-call "
+            "format (check the chat template shows the model its format)")
+        return
     if observed.tool_calls:
         add(Verdict.PARSER_LOGIC, "invented_call", f"the response has {len(observed.tool_calls)} "
-            "tool call(s) but the raw model output contains no tool call in any known format")
+            "tool call(s) but the raw model output contains no tool call in any known format, nor "
+            "their name and arguments as a JSON call object")
         return
     markup = call_like_markup(raw.text, tools)
     if tools == [] and markup:

@@ -77,7 +77,7 @@ class _Judge:
         self.findings.append(Finding(verdict, check, message, fix, note))
 
     def model_fix(self, check: str) -> str:
-        return fixes.model_fix(check, self.knowledge)
+        return fixes.model_fix(check, self.knowledge, self.observed.finish_reason)
 
     # --- the whole judgement ---------------------------------------------------------------------
     def run(self) -> list[Finding]:
@@ -87,7 +87,7 @@ class _Judge:
                      "neither logprobs nor content", self.raw_fix)
             return self.findings
         if self.primary is None:
-            self._check_response_itself()
+            self._check_response_itself(returnable=False)
             judge_no_call(self.raw, self.observed, self.request, self.add, self.model_fix,
                           self.raw_fix)
             return self.findings
@@ -105,7 +105,7 @@ class _Judge:
         if self._response_agrees(expected):
             self._agreement_notes(readings, expected)
             return self.findings
-        self._check_response_itself()
+        self._check_response_itself(returnable=any(r.usable and r.call.name for r in expected))
         self._configuration(expected)
         self._calls(readings, expected)
         return self.findings
@@ -147,7 +147,24 @@ class _Judge:
                  note=True)
 
     # --- the response on its own ---------------------------------------------------------------
-    def _check_response_itself(self) -> None:
+    def _leak_message(self, leaks: list[tuple[str, str]]) -> str:
+        """The leaked markers, attributed to the family the raw output is in (else the configured
+        one) when its markers explain them; other families only for markers it does not own."""
+        primary = self.primary.family if self.primary else None
+        owner = next((f for f in (primary, self.named_family) if f and any(lf == f for lf, _ in leaks)),
+                     None)
+        markers = sorted({m for _, m in leaks})
+        named = {owner} if owner else set()
+        for marker in markers:
+            owners = {f for f, m in leaks if m == marker}
+            if owner not in owners:
+                named |= owners
+        return (f"tool-call markers leaked into message.content: {', '.join(markers)} "
+                f"({'/'.join(sorted(n for n in named if n))} format)")
+
+    def _check_response_itself(self, returnable: bool = True) -> None:
+        """`returnable`: the raw output holds a call a parser could return (named, arguments
+        decoded); when it holds none, markup left in content is what a correct parser does."""
         o, primary = self.observed, self.primary
         if primary and self.configured_family == primary.family:
             owner = Verdict.PARSER_LOGIC
@@ -163,10 +180,13 @@ class _Judge:
         note = owner == Verdict.PARSER_CONFIG and not self.readable
         leaks = leaked_markers(o.content)
         if leaks:
-            fams = sorted({f for f, _ in leaks})
-            self.add(owner, "markers_in_content", "tool-call markers leaked into message.content: "
-                     + ", ".join(sorted({m for _, m in leaks})) + f" ({'/'.join(fams)} format)",
-                     fix, note)
+            message = self._leak_message(leaks)
+            if not returnable and not o.tool_calls:
+                self.add(owner, "markers_in_content", f"{message} (the raw output holds no call a "
+                         "parser could return, so leaving its markup in content is right)", fix,
+                         note=True)
+            else:
+                self.add(owner, "markers_in_content", message, fix, note)
         if o.tool_calls and o.finish_reason not in ("tool_calls", "length"):
             self.add(owner, "finish_reason", f"the response has {len(o.tool_calls)} tool call(s) "
                      f"but finish_reason is {o.finish_reason!r}, not 'tool_calls'", fix, note)
@@ -285,13 +305,14 @@ class _Judge:
             out.append(Finding(Verdict.PARSER_LOGIC, "call_lost", f"the well-formed call "
                                f"{r.call.name} at chars {r.call.span[0]}-{r.call.span[1]} is not in "
                                "the response: the parser lost it next to a broken call", pfix))
-        broken_json = {r.call.name for r in expected if any(p.kind == "invalid_json" for p in r.defects)}
-        invented = [c for c in o.tool_calls if c.name in broken_json]
+        broken = {r.call.name: p.message for r in expected for p in r.defects
+                  if p.kind == "invalid_json"}
+        invented = [c for c in o.tool_calls if c.name in broken]
         if invented and finish != "length":
             out.append(Finding(Verdict.PARSER_LOGIC, "invented_call", "the parser returned a tool "
                                f"call ({invented[0].name}: {invented[0].arguments_text}) built from "
-                               "JSON that does not parse: it should have reported the text, not "
-                               "invented arguments", pfix))
+                               f"arguments that do not decode ({broken[invented[0].name]}): it "
+                               "should have reported the text, not invented arguments", pfix))
         return self._blame_reasoning(expected, out)
 
     def _blame_reasoning(self, expected: list[CallReading], out: list[Finding]) -> list[Finding]:

@@ -70,6 +70,23 @@ class Knowledge:
         return "Dynamo (no release measured)"
 
     @property
+    def name(self) -> str:
+        """'Dynamo 1.6.1': the measured release alone, for fix lines; `caveat` says once, in
+        the evidence, why that release stands in for the deployment's."""
+        return f"Dynamo {self.measured}" if self.measured else "Dynamo (no release measured)"
+
+    @property
+    def caveat(self) -> str | None:
+        """Why the measured release's facts stand in for the deployment's; None when they are its own."""
+        if self.basis == NEAREST:
+            return (f"release facts are Dynamo {self.measured}'s, the nearest measured release "
+                    f"(the deployment runs {self.release.version})")
+        if self.basis == NEWEST:
+            return (f"release facts are Dynamo {self.measured}'s, the newest release measured (the "
+                    "deployment's release is unknown: pass --dynamo-version)")
+        return None
+
+    @property
     def parser_route(self) -> str:
         return self.release.parser_version or DEFAULT_ROUTE
 

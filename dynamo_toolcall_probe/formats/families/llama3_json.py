@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from ..shapes import WrappedJsonList
+from ..shapes import FORMAT, WrappedJsonList
 
 
 class Llama3Json(WrappedJsonList):
@@ -32,7 +32,7 @@ class Llama3Json(WrappedJsonList):
     stop_token_ends = ("<|eom_id|>", "<|eot_id|>")
     stop_tokens = ("<|end_of_text|>",)
     arg_keys = ("parameters", "arguments")
-    bare_json_allowed = True
+    bare_json = FORMAT
     call_separator = re.compile(r"\s*;\s*(?=[\[{])")
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from ..base import JSON, MALFORMED, CallCandidate, Problem, Region, split_regions
+from ..bare import bare_region
 from ..payload import decode_json_object, end_problems
 from ..shapes import WrappedJsonList
 
@@ -45,8 +46,11 @@ class Mistral(WrappedJsonList):
 
     def regions(self, text: str) -> list[Region]:
         ends = (*self.optional_end_markers, *self.stop_token_ends)
-        return split_regions(text, self.start_markers, ends, syntax=JSON, value_at=_V11,
-                             end_required=False)
+        found = split_regions(text, self.start_markers, ends, syntax=JSON, value_at=_V11,
+                              end_required=False)
+        if not found and (bare := bare_region(text, ends, False)) is not None:
+            found = [bare]  # a JSON call without [TOOL_CALLS] (formats.bare: a prior)
+        return found
 
     def region_calls(self, text: str, region: Region) -> list[CallCandidate]:
         head = _V11.match(text, region.body_start)
