@@ -46,6 +46,11 @@ MODEL_FIXES = {
                        "model fine-tuned for a supported tool format, constrain tool-call "
                        "output{structural_tag}, and check that the chat template shows the model "
                        "its own tool-call format",
+    "call_with_tool_choice_none": "the request said tool_choice \"none\", yet the model emitted "
+                                  "a call: a chat template that still shows the tools invites it "
+                                  "(a deployment can leave them out when tool_choice is \"none\": "
+                                  "the model card's exclude_tools_when_tool_choice_none), or drop "
+                                  "the tools from such requests",
     "call_without_tools": "the request offered no tools, yet the model emitted a call: check the "
                           "chat template and system prompt (a template that renders tool "
                           "instructions without tools), or send the tools the model is expected "

@@ -19,6 +19,7 @@ from typing import Any, Callable
 from ..reconstruct import SOURCE_CONTENT, RawOutput
 from ..verdicts import Verdict
 from .observed import Observed, decode_arguments
+from .reasoning_checks import answer_filed_as_reasoning
 
 Add = Callable[..., None]
 
@@ -104,10 +105,14 @@ def _answers_tool_results(request: dict[str, Any] | None) -> bool:
 
 
 def judge_no_call(raw: RawOutput, observed: Observed, request: dict[str, Any] | None,
-                  add: Add, fixes: Callable[[str], str], raw_fix: str) -> None:
+                  add: Add, fixes: Callable[[str], str], raw_fix: str,
+                  reasoning_parser: str | None = None) -> None:
     """Findings for a raw output in which no family finds a call. `fixes(check)` words a model
     fix; `raw_fix` is the fix for an unknown raw output."""
     tools = offered_tools(request)
+    if (lost := answer_filed_as_reasoning(raw, observed, reasoning_parser)) is not None:
+        add(lost.verdict, lost.check, lost.message, lost.fix)
+        return
     if observed.tool_calls and not raw.exact and raw.source != SOURCE_CONTENT:
         add(Verdict.INCONCLUSIVE, "raw_output", "the response has tool calls but the raw output is "
             "incomplete (" + "; ".join(raw.notes[:2]) + "): it cannot show whether the model "

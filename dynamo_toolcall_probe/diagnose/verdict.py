@@ -31,6 +31,7 @@ from .detect import Detected
 from .findings import Finding
 from .no_call import judge_no_call, offered_tools, tool_choice_required  # noqa: F401 (re-export)
 from .observed import Observed
+from .reasoning_checks import reasoning_markers_in_content
 
 NO_PARSER = "none"  # configured_parser value meaning "the worker was launched without one"
 RECOVERED = "the response carries exactly this call, so the parser recovered what the model meant"
@@ -89,7 +90,7 @@ class _Judge:
         if self.primary is None:
             self._check_response_itself(returnable=False)
             judge_no_call(self.raw, self.observed, self.request, self.add, self.model_fix,
-                          self.raw_fix)
+                          self.raw_fix, self.reasoning_parser)
             return self.findings
         readings = read_calls(self.raw.text, self.primary.extraction.calls,
                               self.observed.finish_reason, self.reasoning_parser)
@@ -100,7 +101,12 @@ class _Judge:
         self.readable = any(r.call.name and r.call.arguments is not None and not r.draft
                             for r in expected)
         if offered_tools(self.request) == []:
-            self._calls_without_tools()
+            self._call_not_wanted("call_without_tools", "the request offered no tools",
+                                  "renders tool instructions without tools")
+            return self.findings
+        if (self.request or {}).get("tool_choice") == "none" and any(not r.draft for r in expected):
+            self._call_not_wanted("call_with_tool_choice_none", "the request said tool_choice "
+                                  "\"none\"", "still shows the model the tools")
             return self.findings
         if self._response_agrees(expected):
             self._agreement_notes(readings, expected)
@@ -116,6 +122,7 @@ class _Judge:
         return (bool(expected) and all(r.usable and not r.draft for r in expected)
                 and not compare_calls([r.call for r in expected], o.tool_calls)
                 and not leaked_markers(o.content)
+                and reasoning_markers_in_content(o, self.reasoning_parser) is None
                 and o.finish_reason in ("tool_calls", "length"))
 
     def _agreement_notes(self, readings: list[CallReading], expected: list[CallReading]) -> None:
@@ -187,6 +194,8 @@ class _Judge:
                          note=True)
             else:
                 self.add(owner, "markers_in_content", message, fix, note)
+        if (split := reasoning_markers_in_content(o, self.reasoning_parser)) is not None:
+            self.findings.append(split)
         if o.tool_calls and o.finish_reason not in ("tool_calls", "length"):
             self.add(owner, "finish_reason", f"the response has {len(o.tool_calls)} tool call(s) "
                      f"but finish_reason is {o.finish_reason!r}, not 'tool_calls'", fix, note)
@@ -196,18 +205,18 @@ class _Judge:
 
 
     # --- no tools offered --------------------------------------------------------------------------
-    def _calls_without_tools(self) -> None:
-        """Calls with no tools in the request: the model (or the template) wrote them; what the
-        parser did with them (leave them as content) is not a fault."""
-        why = "no tools were offered, so no parser fault follows from it"
+    def _call_not_wanted(self, check: str, request_said: str, template: str) -> None:
+        """Calls where the request wanted none (no tools offered, or tool_choice "none"): the
+        model (or the template) wrote them; what the parser did with them (leave them as
+        content, or return them) decides nothing."""
+        why = f"{request_said}, so no parser fault follows from it"
         before = len(self.findings)
         self._check_response_itself()
         self.findings[before:] = [f.as_note(why) for f in self.findings[before:]]
         names = ", ".join(sorted({c.name or "?" for c in self.primary.extraction.calls}))
-        self.add(Verdict.MODEL, "call_without_tools", f"the request offered no tools, yet the raw "
-                 f"output holds {self.primary.family}-format tool call(s) ({names}): the model, or "
-                 "a chat template that renders tool instructions without tools, is at fault",
-                 self.model_fix("call_without_tools"))
+        self.add(Verdict.MODEL, check, f"{request_said}, yet the raw output holds "
+                 f"{self.primary.family}-format tool call(s) ({names}): the model, or a chat "
+                 f"template that {template}, is at fault", self.model_fix(check))
 
     # --- rule 2: the configuration ----------------------------------------------------------------
     def _configuration(self, expected: list[CallReading], note_why: str | None = None) -> None:

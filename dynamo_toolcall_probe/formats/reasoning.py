@@ -55,6 +55,36 @@ IMPLICIT_START: dict[str, str] = {
 }
 
 
+#: The channel each Dynamo reasoning parser (1.6.1's names) splits off, by its markers above.
+#: Parsers whose markers are not tags (granite's prose headers) or not known here are absent:
+#: nothing is said about their markers.
+PARSER_CHANNELS: dict[str, str] = {
+    **{name: "think" for name in (
+        "basic", "deepseek_r1", "deepseek_v3", "deepseek_v3_1", "deepseek_v3_2", "deepseek_v4",
+        "deepseek-v4", "deepseekv4", "deepseek_v41", "glm45", "glm47", "kimi_k2", "kimi_k25",
+        "minimax_append_think", "minimax_m2", "nemotron3", "nemotron_deci", "nemotron_nano",
+        "nemotron_v3", "qwen3", "qwen3_coder", "step3")},
+    "kimi": "kimi",
+    "kimi_k3": "kimi_k3", "kimi-k3": "kimi_k3",
+    "minimax_m3": "minimax_m3", "minimax-m3": "minimax_m3",
+    "gemma4": "gemma4", "gemma-4": "gemma4",
+    "gpt_oss": "harmony_analysis",
+    "inkling": "inkling",
+    "muse": "muse_self", "muse_glimmer": "muse_self",
+}
+
+
+def parser_markers(reasoning_parser: str | None) -> ReasoningMarkers | None:
+    """The start and end marker of the channel `reasoning_parser` splits off (None: unknown)."""
+    channel = PARSER_CHANNELS.get(reasoning_parser or "")
+    return next((m for m in REASONING_MARKERS if m.name == channel), None)
+
+
+def any_reasoning_marker(text: str) -> bool:
+    """Some known reasoning marker (start or end, any channel) stands in `text`."""
+    return any(m.start in text or m.end in text for m in REASONING_MARKERS)
+
+
 def reasoning_spans(text: str, reasoning_parser: str | None = None) -> list[tuple[int, int, str]]:
     """(start, end, channel) of every reasoning span; an unclosed span runs to the end of text."""
     spans: list[tuple[int, int, str]] = []
