@@ -61,13 +61,21 @@ def add_stream(diagnosis, stream: Stream, compare: bool = True) -> None:
 
 def add_prompt(diagnosis, prompt: Prompt) -> None:
     """The prompt check: tools that never reached the model decide `template`."""
+    from ..formats.registry import PARSER_FAMILIES
+
     called = bool(diagnosis.detected)
     model_suspect = pick(diagnosis.findings) == Verdict.MODEL
-    view, found = check_prompt(prompt, diagnosis.request, called, model_suspect)
+    family = diagnosis.family or PARSER_FAMILIES.get(diagnosis.configured_parser or "")
+    reply = diagnosis.detected[0].extraction.calls if diagnosis.detected else []
+    view, found = check_prompt(prompt, diagnosis.request, called, model_suspect, family, reply)
     diagnosis.prompt = view
     if any(f.check == "tools_missing_from_prompt" and not f.note for f in found):
         why = "explained by the prompt: the tools never reached the model"
         diagnosis.findings[:] = [f.as_note(why) if f.check == "no_call" and not f.note else f
+                                 for f in diagnosis.findings]
+    if any(f.check == "history_shape" and not f.note for f in found):
+        why = "explained by the prompt: the reply copies how it showed an earlier call"
+        diagnosis.findings[:] = [f.as_note(why) if f.verdict == Verdict.MODEL and not f.note else f
                                  for f in diagnosis.findings]
     diagnosis.findings += found
 

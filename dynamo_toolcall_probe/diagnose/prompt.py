@@ -25,6 +25,7 @@ from typing import Any
 
 from ..verdicts import Verdict
 from .findings import Finding
+from .history_shape import misrendered_history
 
 PROMPT_ENGINE = "engine prompt tokens (worker hook), decoded with the model's tokenizer"
 PROMPT_FILE = "the prompt as recorded (--prompt)"
@@ -34,6 +35,11 @@ TEMPLATE_FIX = ("the tools never reached the model: check the chat template the 
                 "(tokenizer_config.json chat_template, --custom-jinja-template) renders `tools`, "
                 "and the frontend's --dyn-chat-processor (a chat processor that drops tools, "
                 "ai-dynamo/dynamo#13396); send the request again once the prompt shows them")
+SHAPE_FIX = ("the prompt shows an earlier tool call in a shape the model's tool-call format does "
+             "not have, and the model copies it: render earlier calls the way the format writes "
+             "them (pass their arguments as an object: a JSON string sends many templates down "
+             "an `arguments is string` branch), in the chat template or the --dyn-chat-processor "
+             "that renders them")
 HISTORY_FIX = ("the prompt shows earlier tool calls or results wrongly: render tool_call "
                "arguments as objects (ai-dynamo/dynamo#4161) and keep tool results, in the chat "
                "template or the chat processor")
@@ -124,9 +130,11 @@ def _history(prompt: str, request: dict[str, Any]) -> list[str]:
 
 
 def check_prompt(prompt: Prompt, request: dict[str, Any] | None, model_called: bool,
-                 model_suspect: bool) -> tuple[PromptView, list[Finding]]:
+                 model_suspect: bool, family: str | None = None,
+                 reply: list[Any] | None = None) -> tuple[PromptView, list[Finding]]:
     """`model_called`: the raw output holds a call; `model_suspect`: without the prompt, the
-    model's text would be the verdict."""
+    model's text would be the verdict; `family`: the tool-call format of the reply (else of the
+    configured parser); `reply`: the reply's calls as that format reads them."""
     request = request or {}
     view = PromptView(prompt.source, prompt.text)
     outside = _without_messages(prompt.text, request)
@@ -163,4 +171,11 @@ def check_prompt(prompt: Prompt, request: dict[str, Any] | None, model_called: b
     for issue in view.history:
         findings.append(Finding(Verdict.TEMPLATE, "history_rendering", f"{where}: {issue}",
                                 HISTORY_FIX, note=not model_suspect))
+    for shape in misrendered_history(prompt.text, request, family, reply or []):
+        if any(repr(shape.name) in issue for issue in view.history):
+            continue  # already said (a JSON string encoded twice, or not shown at all)
+        view.history.append(shape.message(family or ""))
+        # decides only when the model is the suspect and its reply copies the shape it was shown
+        findings.append(Finding(Verdict.TEMPLATE, "history_shape", f"{where}: {view.history[-1]}",
+                                SHAPE_FIX, note=not (model_suspect and shape.imitated)))
     return view, findings
