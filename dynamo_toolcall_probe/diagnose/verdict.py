@@ -32,6 +32,7 @@ from .findings import Finding
 from .no_call import judge_no_call, offered_tools, tool_choice_required  # noqa: F401 (re-export)
 from .observed import Observed
 from .reasoning_checks import reasoning_markers_in_content
+from .unsupported import judge_unsupported
 
 NO_PARSER = "none"  # configured_parser value meaning "the worker was launched without one"
 RECOVERED = "the response carries exactly this call, so the parser recovered what the model meant"
@@ -89,6 +90,8 @@ class _Judge:
             return self.findings
         if self.primary is None:
             self._check_response_itself(returnable=False)
+            if self._unsupported_format():
+                return self.findings
             judge_no_call(self.raw, self.observed, self.request, self.add, self.model_fix,
                           self.raw_fix, self.reasoning_parser)
             return self.findings
@@ -115,6 +118,19 @@ class _Judge:
         self._configuration(expected)
         self._calls(readings, expected)
         return self.findings
+
+    def _unsupported_format(self) -> bool:
+        """Calls in a documented format no Dynamo parser reads (diagnose/unsupported.py), when a
+        call was wanted (tools offered, tool_choice not "none")."""
+        tools = offered_tools(self.request)
+        if tools == [] or (self.request or {}).get("tool_choice") == "none":
+            return False
+        request_tools = (self.request or {}).get("tools")
+        found = judge_unsupported(self.raw.text, request_tools if isinstance(request_tools, list)
+                                  else None, self.observed.finish_reason, self.knowledge,
+                                  self.model_fix)
+        self.findings += found
+        return bool(found)
 
     # --- rule 1: the response agrees with a strict reading ---------------------------------------
     def _response_agrees(self, expected: list[CallReading]) -> bool:
