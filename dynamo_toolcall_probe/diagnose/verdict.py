@@ -25,12 +25,14 @@ from ..release import Release
 from ..release.knowledge import Knowledge
 from ..verdicts import Verdict
 from . import fix as fixes
-from .calls import CallReading, drafts, expected_calls, extra_observed, read_calls, unmatched
+from .calls import CallReading, drafts, expected_calls, read_calls, unmatched
 from .compare import compare_calls
 from .detect import Detected
 from .findings import Finding
+from .leaks import leak_message, leaked_markers  # noqa: F401 (leaked_markers: re-export)
 from .no_call import judge_no_call, offered_tools, tool_choice_required  # noqa: F401 (re-export)
 from .observed import Observed
+from .parser_faults import parser_faults
 from .reasoning_checks import reasoning_markers_in_content
 from .unsupported import judge_unsupported
 
@@ -38,18 +40,6 @@ NO_PARSER = "none"  # configured_parser value meaning "the worker was launched w
 RECOVERED = "the response carries exactly this call, so the parser recovered what the model meant"
 
 __all__ = ["NO_PARSER", "Finding", "judge", "leaked_markers", "tool_choice_required"]
-
-
-def leaked_markers(content: str | None) -> list[tuple[str, str]]:
-    """(family, marker) for every known tool-call marker that stands in `content`."""
-    if not content:
-        return []
-    hits = []
-    for family in registry.family_names():
-        for marker in registry.get_spec(family).markers():
-            if len(marker) > 2 and marker in content:
-                hits.append((family, marker))
-    return hits
 
 
 class _Judge:
@@ -170,21 +160,6 @@ class _Judge:
                  note=True)
 
     # --- the response on its own ---------------------------------------------------------------
-    def _leak_message(self, leaks: list[tuple[str, str]]) -> str:
-        """The leaked markers, attributed to the family the raw output is in (else the configured
-        one) when its markers explain them; other families only for markers it does not own."""
-        primary = self.primary.family if self.primary else None
-        owner = next((f for f in (primary, self.named_family) if f and any(lf == f for lf, _ in leaks)),
-                     None)
-        markers = sorted({m for _, m in leaks})
-        named = {owner} if owner else set()
-        for marker in markers:
-            owners = {f for f, m in leaks if m == marker}
-            if owner not in owners:
-                named |= owners
-        return (f"tool-call markers leaked into message.content: {', '.join(markers)} "
-                f"({'/'.join(sorted(n for n in named if n))} format)")
-
     def _check_response_itself(self, returnable: bool = True) -> None:
         """`returnable`: the raw output holds a call a parser could return (named, arguments
         decoded); when it holds none, markup left in content is what a correct parser does."""
@@ -203,7 +178,8 @@ class _Judge:
         note = owner == Verdict.PARSER_CONFIG and not self.readable
         leaks = leaked_markers(o.content)
         if leaks:
-            message = self._leak_message(leaks)
+            message = leak_message(leaks, self.primary.family if self.primary else None,
+                                   self.named_family)
             if not returnable and not o.tool_calls:
                 self.add(owner, "markers_in_content", f"{message} (the raw output holds no call a "
                          "parser could return, so leaving its markup in content is right)", fix,
@@ -295,7 +271,8 @@ class _Judge:
         ours = self.configured_family == self.primary.family
         parser: list[Finding] = []
         if ours and not only_drafts:
-            parser = self._parser_faults(readings, expected, bool(model))
+            parser = parser_faults(readings, expected, self.observed, self.configured,
+                                   self.reasoning_parser, bool(model))
         elif self.configured is None and not model:
             diffs = compare_calls([r.call for r in expected], o.tool_calls)
             if diffs:
@@ -307,55 +284,6 @@ class _Judge:
             why = "the parser's fault decides: a correct parser would have returned the well-formed calls"
             model = [f.as_note(why) for f in model]
         self.findings += model + parser
-
-    def _parser_faults(self, readings: list[CallReading], expected: list[CallReading],
-                       model_defects: bool) -> list[Finding]:
-        o, finish = self.observed, self.observed.finish_reason
-        pfix = fixes.parser_logic_fix(self.configured)
-        out: list[Finding] = []
-        if not model_defects:
-            diffs = compare_calls([r.call for r in expected], o.tool_calls)
-            out += [Finding(Verdict.PARSER_LOGIC, "tool_calls", d, pfix) for d in diffs]
-            for call in extra_observed(expected, o.tool_calls):
-                draft = next((d for d in drafts(readings) if d.key[0] == call.name), None)
-                if draft is not None:
-                    out.append(Finding(Verdict.PARSER_LOGIC, "reasoning_draft_returned", "the "
-                               f"response also returns the draft call {call.name} from inside the "
-                               f"closed reasoning (chars {draft.call.span[0]}-{draft.call.span[1]}) "
-                               "as a tool call: the tool parser read calls out of the reasoning", pfix))
-                    break
-            return self._blame_reasoning(expected, out)
-        lost = [r for r in unmatched([r for r in expected if r.well_formed], o.tool_calls)]
-        for r in lost:
-            out.append(Finding(Verdict.PARSER_LOGIC, "call_lost", f"the well-formed call "
-                               f"{r.call.name} at chars {r.call.span[0]}-{r.call.span[1]} is not in "
-                               "the response: the parser lost it next to a broken call", pfix))
-        broken = {r.call.name: p.message for r in expected for p in r.defects
-                  if p.kind == "invalid_json"}
-        invented = [c for c in o.tool_calls if c.name in broken]
-        if invented and finish != "length":
-            out.append(Finding(Verdict.PARSER_LOGIC, "invented_call", "the parser returned a tool "
-                               f"call ({invented[0].name}: {invented[0].arguments_text}) built from "
-                               f"arguments that do not decode ({broken[invented[0].name]}): it "
-                               "should have reported the text, not invented arguments", pfix))
-        return self._blame_reasoning(expected, out)
-
-    def _blame_reasoning(self, expected: list[CallReading], out: list[Finding]) -> list[Finding]:
-        """A swallowed call that the response lost: the reasoning parser's logic, when the call
-        came back inside reasoning_content (the tool parser never saw it)."""
-        reasoning = self.observed.reasoning_content or ""
-        lost = unmatched([r for r in expected if r.swallowed and r.usable], self.observed.tool_calls)
-        hidden = [r for r in lost if r.call.arguments_text.strip()[:40] in reasoning
-                  or (r.call.name or "\0") in reasoning]
-        if not hidden:
-            return out
-        r = hidden[0]
-        blame = Finding(Verdict.PARSER_LOGIC, "reasoning_swallowed_call", f"the call "
-                        f"{r.call.name} follows an unclosed reasoning span ({r.swallowed}) and came "
-                        f"back inside reasoning_content: the {self.reasoning_parser or 'configured'} "
-                        "reasoning parser should end reasoning where a tool-call start marker "
-                        "begins", fixes.reasoning_logic_fix(self.reasoning_parser))
-        return [blame] + out
 
 
 def judge(raw: RawOutput, detected: list[Detected], observed: Observed,
