@@ -88,13 +88,22 @@ def tool_choice_required(request: dict[str, Any] | None) -> str | None:
 
 
 def call_like_markup(text: str, tools: list[str] | None) -> str | None:
-    """The first piece of text that looks like an attempt at a tool call, or None."""
+    """The first piece of text that looks like an attempt at a tool call, or None: a tag or
+    bracket named like a tool call or after an offered tool, or a JSON object that names an
+    offered tool (as its "name", or as its key: `{"TaskCreate": {...}}`)."""
     match = _CALL_TAG.search(text)
     for name in tools or ():
         tag = re.search(r"[<\[]\s*/?\s*" + re.escape(name) + r"\b[^<>\[\]\n]{0,40}[>\]]", text)
         if tag and (match is None or tag.start() < match.start()):
             match = tag
-    return match.group(0) if match else None
+    if match:
+        return match.group(0)
+    offered = set(tools or ())
+    for obj in _json_objects(text) if offered else ():
+        if obj.get("name") in offered or offered & set(obj):
+            shown = json.dumps(obj, ensure_ascii=False)
+            return shown if len(shown) <= 80 else shown[:77] + "..."
+    return None
 
 
 def _answers_tool_results(request: dict[str, Any] | None) -> bool:
