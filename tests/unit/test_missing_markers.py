@@ -105,3 +105,11 @@ def test_fenced_json_call_is_read_and_recovered_not_invented():
     r = resp(text, content="```json\n```", tool_calls=[CALL], finish_reason="tool_calls")
     d = diagnose(r, request(), "llama3_json")
     assert d.verdict == "ok" and d.family == "llama3_json"
+
+
+@pytest.mark.parametrize("text", ["<TOOLCALL>not a json array</TOOLCALL>", "<TOOLCALL>[]</TOOLCALL>"])
+def test_a_wrapper_holding_no_call_is_the_models_and_leaving_it_in_content_is_right(text):
+    d = diagnose(resp(text), request(), "nemotron_deci")
+    assert d.verdict == "model" and d.family == "nemotron_deci"
+    leak = next(f for f in d.findings if f.check == "markers_in_content")
+    assert leak.note and "leaving its markup in content is right" in leak.message
