@@ -121,6 +121,12 @@ def parser_logic_fix(configured: str | None) -> str:
             "report it to ai-dynamo/dynamo with this bundle's REPORT.md and parity fixture")
 
 
+def leak_fix(configured: str | None) -> str:
+    return (f"Dynamo's {configured or 'configured'} parser left tool-call markup in "
+            "message.content: report it to ai-dynamo/dynamo with this bundle's REPORT.md and "
+            "parity fixture")
+
+
 def reasoning_logic_fix(reasoning_parser: str | None) -> str:
     return (f"Dynamo's {reasoning_parser or 'configured'} reasoning parser should end reasoning "
             "where a tool-call start marker begins: report it to ai-dynamo/dynamo with this "

@@ -51,6 +51,7 @@ class _Judge:
         self.primary = detected[0] if detected else None
         self.findings: list[Finding] = []
         self.readable = False
+        self.returned_exactly = False  # the response carries exactly the strict reading's calls
         named = None if configured in (None, NO_PARSER) else registry.PARSER_FAMILIES.get(configured)
         self.listed = None if configured in (None, NO_PARSER) else knowledge.is_tool_parser(configured)
         self.inert = knowledge.inert(configured) if configured and self.listed else None
@@ -104,6 +105,8 @@ class _Judge:
         if self._response_agrees(expected):
             self._agreement_notes(readings, expected)
             return self.findings
+        self.returned_exactly = bool(expected) and not compare_calls([r.call for r in expected],
+                                                                     self.observed.tool_calls)
         self._check_response_itself(returnable=any(r.usable and r.call.name for r in expected))
         self._configuration(expected)
         self._calls(readings, expected)
@@ -185,7 +188,10 @@ class _Judge:
                          "parser could return, so leaving its markup in content is right)", fix,
                          note=True)
             else:
-                self.add(owner, "markers_in_content", message, fix, note)
+                # a parser that returned every call and only left markup behind: say just that
+                leak_only = owner == Verdict.PARSER_LOGIC and self.returned_exactly
+                self.add(owner, "markers_in_content", message,
+                         fixes.leak_fix(self.configured) if leak_only else fix, note)
         if (split := reasoning_markers_in_content(o, self.reasoning_parser)) is not None:
             self.findings.append(split)
         if o.tool_calls and o.finish_reason not in ("tool_calls", "length"):

@@ -45,6 +45,7 @@ def test_recovered_call_with_a_leaked_section_end_is_parser_logic(parser):
     assert prior.note and "carries exactly this call" in prior.message
     leak = next(f for f in d.findings if f.check == "markers_in_content")
     assert not leak.note and f"({d.family} format)" in leak.message
+    assert f"Dynamo's {parser} parser left tool-call markup in message.content" in d.fix
 
 
 @pytest.mark.parametrize("parser", sorted(TWO_LEVEL))
