@@ -14,16 +14,15 @@ parser names (`release.knowledge`), never assumed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from .base import FormatSpec
 from .shapes import WrappedJsonList
-from .shapes_xml import InvokeXml
+from .families.qwen3_coder import Qwen3Coder
 
 
-class SeedOss(InvokeXml):
+class SeedOss(Qwen3Coder):
     """ByteDance Seed-OSS (vLLM `seed_oss` tool parser, vllm/tool_parsers/seed_oss_tool_parser.py;
     llama.cpp tests/test-chat.cpp)::
 
@@ -33,22 +32,18 @@ class SeedOss(InvokeXml):
         </function>
         </seed:tool_call>
 
-    Qwen3-Coder's inner markup in a `<seed:tool_call>` block; values typed by the tool's schema.
+    Qwen3-Coder's inner markup (the same invoke and parameter markers, values typed by the tool's
+    schema) in a `<seed:tool_call>` block.
     """
 
     family = "seed_oss"
     block_start = "<seed:tool_call>"
     block_end = "</seed:tool_call>"
-    body_prefix = "<function="
-    invoke_open = re.compile(r"<function=(?P<name>[^>\n]*)>")
-    invoke_close = "</function>"
-    param_open = re.compile(r"<parameter=(?P<key>[^>\n]*)>")
-    param_close = "</parameter>"
-    render_invoke = "<function={name}>\n{params}\n</function>"
     render_param = "<parameter={key}>{value}</parameter>"
+    render_block_per_call = False
     start_markers = (block_start,)
     end_marker = block_end
-    value_typing = "xml"
+    leak_markers = (block_start, block_end)
     reasoning_channel = "seed_think"
 
 
