@@ -147,11 +147,20 @@ def op_flags(req):
     return out
 
 
+def _module_version(module):
+    # Mirrors target.module_version (this script imports nothing from the probe).
+    dists = {d: _version(d) for d in dict.fromkeys(md.packages_distributions().get(module, ()))}
+    if not dists and importlib.util.find_spec(module) is None:
+        return None
+    versions = {v for v in dists.values() if v}
+    return {"version": versions.pop() if len(versions) == 1 else None, "distributions": dists}
+
+
 def op_engine(req):
     module, dist = req.get("module"), req.get("dist")
     # find_spec on a top-level name locates the package without executing it.
     found = importlib.util.find_spec(module) is not None if module else None
-    version = None
+    version = (_module_version(module) or {}).get("version") if found else None
     for name in ([dist, dist.replace("-", "_")] if dist else []):
         version = version or _version(name)
     return {"module": module, "found": found, "version": version}
@@ -161,13 +170,17 @@ def op_versions(req):
     return {name: _version(name) or _version(name.replace("-", "_")) for name in req["names"]}
 
 
+def op_modules(req):
+    return {module: _module_version(module) for module in req["modules"]}
+
+
 def op_sources(_req):
     spec = importlib.util.find_spec("dynamo")
     return {"locations": list(spec.submodule_search_locations) if spec else []}
 
 
 OPS = {"parsers": op_parsers, "flags": op_flags, "engine": op_engine, "sources": op_sources,
-       "versions": op_versions}
+       "versions": op_versions, "modules": op_modules}
 
 
 def main():
