@@ -120,15 +120,6 @@ class EngineLaunch:
             procs = [p for p in self.seen.values() if p.pid != self.proc.pid and _alive(p)]
             return [(p.pid, self.titles.get(p.pid, "?")) for p in procs]
 
-    def wait_for(self, text: str, timeout: float = 240) -> None:
-        """Read stderr until `text` appears (progress lines are flushed one by one)."""
-        deadline = time.monotonic() + timeout
-        while text not in self.stderr:
-            assert time.monotonic() < deadline, f"never saw {text!r}: {self.stderr}"
-            line = self.proc.stderr.readline()
-            assert line or self.proc.poll() is None, f"exited early: {self.stderr}"
-            self.stderr += line
-
     def wait_until(self, condition, what: str, timeout: float = 240) -> None:
         deadline = time.monotonic() + timeout
         while not condition():

@@ -11,7 +11,7 @@ import json
 import pytest
 from tokenizers import Tokenizer
 
-from dynamo_toolcall_probe.errors import EXIT_MODEL, EXIT_PARSER_CONFIG
+from dynamo_toolcall_probe.errors import VERDICT_EXIT_CODES
 from dynamo_toolcall_probe.hook.records import load_worker_record
 from engine.launching import SCRIPTS, WORKER_ARGS, EngineLaunch
 from engine.tiny_model import script_ids
@@ -32,7 +32,11 @@ def _launch(tmp_path, model, parser, request):
     return code, json.loads(out), err, meta, record
 
 
-def _engine_emitted(record, model, name) -> None:
+def _from_the_engine(model, name, verdict, code, result, err, record) -> None:
+    """The verdict, read from exactly the tokens the engine emitted for the script."""
+    assert code == VERDICT_EXIT_CODES[verdict], err
+    assert result["verdict"] == verdict and result["raw_source"] == "worker_token_ids"
+    assert result["raw_output"] == SCRIPTS[name].text + "<|im_end|>"
     tok = Tokenizer.from_file(str(model / "tokenizer.json"))
     assert record.token_ids == script_ids(tok, SCRIPTS[name]) + [tok.token_to_id("<|im_end|>")]
 
@@ -41,21 +45,15 @@ def test_hermes_text_under_qwen3_coder_is_parser_config(engine_python, tiny_mode
                                                          auto_request, tmp_path):
     model = tiny_models["hermes"]
     code, result, err, meta, record = _launch(tmp_path, model, "qwen3_coder", auto_request)
-    assert code == EXIT_PARSER_CONFIG, err
-    assert result["verdict"] == "parser_config" and result["raw_source"] == "worker_token_ids"
-    assert result["raw_output"] == SCRIPTS["hermes"].text + "<|im_end|>"
+    _from_the_engine(model, "hermes", "parser_config", code, result, err, record)
     assert "hermes" in result["suggested_parsers"] and "--dyn-tool-call-parser hermes" in result["fix"]
     assert "replay confirmed: hermes" in result["fix"]  # Dynamo's own hermes parser extracts it
     assert meta["structural_tag"]["enabled"] is False
     assert record.request["sampling_options"].get("guided_decoding") is None  # no grammar at all
-    _engine_emitted(record, model, "hermes")
 
 
 def test_a_call_cut_off_in_its_arguments_is_the_model(engine_python, tiny_models,
                                                       auto_request, tmp_path):
     model = tiny_models["truncated"]
     code, result, err, meta, record = _launch(tmp_path, model, "hermes", auto_request)
-    assert code == EXIT_MODEL, err
-    assert result["verdict"] == "model" and result["raw_source"] == "worker_token_ids"
-    assert result["raw_output"] == SCRIPTS["truncated"].text + "<|im_end|>"
-    _engine_emitted(record, model, "truncated")
+    _from_the_engine(model, "truncated", "model", code, result, err, record)
