@@ -74,14 +74,17 @@ def bare_stack(model: Path, parser: str, hooked: bool = False,
                               {**env, **(extra_env or {})}))
         base = f"http://{HOST}:{port}"
 
+        client = httpx.Client(timeout=2)  # one client: a new one per poll costs a core's share
+
         def listed() -> bool:
             try:
-                models = httpx.get(f"{base}/v1/models", timeout=2).json().get("data") or []
+                models = client.get(f"{base}/v1/models").json().get("data") or []
             except (httpx.HTTPError, ValueError):
                 return False
             return any(m.get("id") == str(model) for m in models)
 
-        sup.wait_until(listed, "model listed", timeout=600, interval=0.1)
+        with client:
+            sup.wait_until(listed, "model listed", timeout=600, interval=0.1)
         yield Stack(base, run_dir, worker.popen.pid)
 
 

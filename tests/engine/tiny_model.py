@@ -42,7 +42,6 @@ ATTENTION_MARGIN = 40.0  # nats between the attended token and any other, at any
 GATE = 40.0  # silu(20) = 20, silu(-20) = -4e-8: units are on or off
 LM_SCALE = 10.0
 START_WEIGHT = 10.0
-OTHER = "<other>"
 
 
 @dataclass(frozen=True)
