@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -36,10 +37,11 @@ def turn(model: Path, hooked: bool, body: dict, requests: int,
         for _ in range(2):  # warm-up: vLLM compiles its CPU kernels on the first request
             chat(stack.base, body)
         variants = [("hooked-unmarked", False), ("hooked-marked", True)] if hooked else [("unhooked", False)]
-        # Unmarked first: a marked request's record is written by a thread in the worker, which
-        # must not run during the unmarked timings.
-        for name, marked in variants:
-            for _ in range(requests):
+        # Variants alternate request by request, so that drift in the machine's load falls on
+        # both; after a marked request, a pause lets the worker's writer thread flush its record
+        # (off the hot path, as in serving) before the next timing starts.
+        for _ in range(requests):
+            for name, marked in variants:
                 headers = None
                 if marked:  # what probe-launch does for its request: mark its id for the hook
                     rid = str(uuid.uuid4())
@@ -52,6 +54,8 @@ def turn(model: Path, hooked: bool, body: dict, requests: int,
                 got = out.setdefault(name, {"tok/s": [], "cpu ms/tok": []})
                 got["tok/s"].append(tokens / elapsed)
                 got["cpu ms/tok"].append(1000 * cpu / tokens)
+                if marked:
+                    time.sleep(0.3)
     return out
 
 
