@@ -15,13 +15,21 @@ from pathlib import Path
 
 import pytest
 
-from engine.launching import SCRIPTS, VENV, engine_bin
+from engine.launching import SCRIPTS, VENV, abort_unfinished, engine_bin
 from engine.machine import cannot_run_vllm
 from engine.tiny_model import build
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "engine: runs the real vLLM engine (tests/engine)")
+
+
+@pytest.fixture(autouse=True)
+def _no_launcher_outlives_its_test():
+    """A failed wait leaves its launch running: stop it before the next test starts another vLLM.
+    (A stack left serving on purpose, --keep-serving, belongs to its module's fixture.)"""
+    yield
+    abort_unfinished()
 
 
 @pytest.fixture(scope="session")

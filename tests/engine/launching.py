@@ -38,6 +38,17 @@ def engine_bin(name: str) -> str:
     return str(VENV / "bin" / name)
 
 
+_LAUNCHES: list["EngineLaunch"] = []
+
+
+def abort_unfinished() -> None:
+    """Stop every launch whose launcher still runs (a test failed while waiting on it)."""
+    while _LAUNCHES:
+        launch = _LAUNCHES.pop()
+        if launch.proc.poll() is None:
+            launch.abort()
+
+
 def tagged(tag: str) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter(["pid"]):
@@ -88,6 +99,7 @@ class EngineLaunch:
         self._stop = threading.Event()
         self._watcher = threading.Thread(target=self._watch, daemon=True)
         self._watcher.start()
+        _LAUNCHES.append(self)
 
     def _scan(self) -> None:
         roots = [psutil.Process(self.proc.pid)] if self.proc.poll() is None else []
@@ -120,16 +132,20 @@ class EngineLaunch:
             procs = [p for p in self.seen.values() if p.pid != self.proc.pid and _alive(p)]
             return [(p.pid, self.titles.get(p.pid, "?")) for p in procs]
 
-    def wait_until(self, condition, what: str, timeout: float = 240) -> None:
+    def wait_until(self, condition, what: str, timeout: float = 600) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             assert self.proc.poll() is None, f"exited before {what}: {self.proc.stderr.read()}"
             assert time.monotonic() < deadline, f"no {what} after {timeout} s"
             time.sleep(0.3)
 
-    def finish(self, timeout: float = 300) -> tuple[int, str, str]:
+    def finish(self, timeout: float = 800) -> tuple[int, str, str]:
         """Wait for the launcher; the watcher keeps following what it left (--keep-serving)."""
-        out, err = self.proc.communicate(timeout=timeout)
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.abort()
+            raise
         self.stderr += err
         return self.proc.returncode, out, self.stderr
 
@@ -139,6 +155,18 @@ class EngineLaunch:
             time.sleep(0.2)
         self._stop.set()
         assert not left, f"left running: {left} (seen: {self.titles})"
+
+    def abort(self) -> None:
+        """A test gave up on this launch: SIGTERM the launcher (its own teardown runs), then KILL
+        whatever of the launch is still there."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.communicate()
+        self.stop_kept([])
 
     def stop_kept(self, pids: list[int]) -> None:
         """What a user does after `--keep-serving`: `kill -TERM <pids>`; then KILL what is left.

@@ -20,7 +20,8 @@ from dynamo_toolcall_probe.hook.records import load_worker_record
 from engine.launching import SCRIPTS, WORKER_ARGS, EngineLaunch, engine_bin
 from engine.tiny_model import script_ids
 
-pytestmark = pytest.mark.engine
+# A launch takes ~40-90 s here, minutes on a loaded shared machine: a wider per-test limit.
+pytestmark = [pytest.mark.engine, pytest.mark.timeout(900)]
 
 
 @dataclass
@@ -45,7 +46,7 @@ def ok_run(engine_python, tiny_models, required_request, tmp_path_factory):
     launch = EngineLaunch(bundle, "--backend", "vllm", "--model", str(tiny_models["hermes"]),
                           "--parser", "hermes", "--request", str(required_request),
                           "--stream-too", "--keep-serving", "--json", "--", *WORKER_ARGS)
-    code, out, err = launch.finish(timeout=280)
+    code, out, err = launch.finish(timeout=800)
     result = json.loads(out) if out.strip().startswith("{") else {}
     try:
         yield Run(launch, code, result, err, bundle)

@@ -16,7 +16,8 @@ from dynamo_toolcall_probe.hook.records import load_worker_record
 from engine.launching import SCRIPTS, WORKER_ARGS, EngineLaunch, tagged
 from engine.tiny_model import script_ids
 
-pytestmark = pytest.mark.engine
+# A launch takes ~40-90 s here, minutes on a loaded shared machine: a wider per-test limit.
+pytestmark = [pytest.mark.engine, pytest.mark.timeout(900)]
 
 
 def _interrupted(launch: EngineLaunch) -> dict:
