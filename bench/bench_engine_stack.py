@@ -88,15 +88,15 @@ def bare_stack(model: Path, parser: str, hooked: bool = False,
         yield Stack(base, run_dir, worker.popen.pid)
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used so far by a process and every process below it (for the
-    worker: vLLM's EngineCore and Worker too). Unlike wall time, barely moved by other load on
-    the machine."""
+def cpu_seconds(pid: int, tree: bool = True) -> float:
+    """CPU time (user + system) used so far by a process, and with `tree` every process below it
+    (for the worker: vLLM's EngineCore and Worker too). Less moved than wall time by other load
+    on the machine."""
     import psutil
 
     root = psutil.Process(pid)
     total = 0.0
-    for proc in [root, *root.children(recursive=True)]:
+    for proc in [root, *(root.children(recursive=True) if tree else [])]:
         try:
             times = proc.cpu_times()
             total += times.user + times.system
