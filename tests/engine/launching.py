@@ -68,9 +68,10 @@ def _title(proc: psutil.Process) -> str:
 
 
 def _alive(proc: psutil.Process) -> bool:
+    # is_running() also compares the start time, so a reused pid is not mistaken for ours.
     try:
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE  # is_running checks
-    except (psutil.NoSuchProcess, psutil.AccessDenied):                    # the start time too
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
         return False
 
 
