@@ -8,6 +8,7 @@ attach to the stack it left serving, then stop that stack and prove nothing is l
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,20 @@ def ok_run(engine_python, tiny_models, required_request, tmp_path_factory):
     result = json.loads(out) if out.strip().startswith("{") else {}
     try:
         yield Run(launch, code, result, err, bundle)
-    finally:  # whatever happened, the kept stack goes
+    finally:  # whatever happened, the kept stack goes, and the run directory it was using
         launch.stop_kept((result.get("launch") or {}).get("kept_pids") or [])
+        _remove_run_dir(bundle)
+
+
+def _remove_run_dir(bundle: Path) -> None:
+    # --keep-serving leaves probe-launch's run directory to the stack (its discovery store, logs).
+    try:
+        env = json.loads((bundle / "metadata.json").read_text())["env_changes"]["worker"]
+    except (OSError, ValueError, KeyError):
+        return
+    store = next((Path(c["value"]) for c in env if c["name"] == "DYN_FILE_KV" and c["value"]), None)
+    if store is not None and store.parent.name.startswith("probe-launch-"):
+        shutil.rmtree(store.parent, ignore_errors=True)
 
 
 def _tokens(model: Path) -> Tokenizer:
