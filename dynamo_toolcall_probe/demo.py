@@ -13,7 +13,7 @@ import shlex
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 DEMO_MODEL = "Qwen/Qwen2.5-7B-Instruct"
 DEMO_PARSER = "qwen3_coder"
@@ -55,9 +55,11 @@ def run_demo(out: Path | None = None, parser: str = DEMO_PARSER, replay_all: boo
         frontend_argv = [sys.executable, "-m", "dynamo.frontend", "--discovery-backend", "file",
                          "--request-plane", "tcp", "--http-host", "127.0.0.1", "--http-port",
                          str(stack.port)]
-    from .release import installed
+    from .launch.target import package_versions
+    from .release import from_versions
 
-    release = installed()
+    versions = package_versions(("ai-dynamo", "ai-dynamo-runtime"))
+    release = from_versions(versions)
     decode = tokenizer_decoder(str(model_dir))
     prove = None
     if replay_all:
@@ -68,7 +70,7 @@ def run_demo(out: Path | None = None, parser: str = DEMO_PARSER, replay_all: boo
                                   model_dir=model_dir), None
     metadata = {
         "backend": "replay (scripted worker on CPU)",
-        "versions": _versions(),
+        "versions": versions,
         "release": release.to_dict(),
         "launch": {"worker_command": shlex.join(worker_argv),
                    "frontend_command": shlex.join(frontend_argv)},
@@ -81,15 +83,3 @@ def run_demo(out: Path | None = None, parser: str = DEMO_PARSER, replay_all: boo
     return analyze(exchange, parser=parser, parser_source="launch", release=release, decode=decode,
                    prove=prove, out=str(out), metadata=metadata,
                    extra_files=tokenizer_files(model_dir))
-
-
-def _versions() -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("ai-dynamo", "ai-dynamo-runtime"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out

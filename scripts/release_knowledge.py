@@ -37,6 +37,7 @@ from dynamo_toolcall_probe.formats.registry import PARSER_FAMILIES  # noqa: E402
 from dynamo_toolcall_probe.release import version_key  # noqa: E402
 from dynamo_toolcall_probe.release import envs  # noqa: E402
 from dynamo_toolcall_probe.release.capabilities import installed_capabilities  # noqa: E402
+from dynamo_toolcall_probe.replay.run import canonical_calls  # noqa: E402
 from dynamo_toolcall_probe.release.commands import (ADDRESS, BIND_VARIABLES, EITHER, INTERFACE,  # noqa: E402
                                                    UNSET)
 
@@ -70,7 +71,7 @@ def index_versions() -> list[str]:
 
 
 def expected_calls() -> list[tuple[str, str]]:
-    return [(name, json.dumps(args, sort_keys=True)) for name, args in CALLS]
+    return canonical_calls([{"name": name, "arguments": args} for name, args in CALLS])
 
 
 def outcome(result: dict, raw: str) -> str:
@@ -78,7 +79,7 @@ def outcome(result: dict, raw: str) -> str:
         return "rejected"
     if result.get("error"):
         return "error"
-    calls = [(c.get("name"), _canon(c.get("arguments"))) for c in result.get("tool_calls") or []]
+    calls = canonical_calls(result.get("tool_calls"))
     if calls == expected_calls():
         return "parses"
     content = result.get("content") or ""
@@ -87,14 +88,6 @@ def outcome(result: dict, raw: str) -> str:
     if not calls and not content.strip() and not (result.get("reasoning_content") or "").strip():
         return "empty"
     return "wrong"
-
-
-def _canon(arguments) -> str:
-    try:
-        value = json.loads(arguments) if isinstance(arguments, str) else arguments
-    except json.JSONDecodeError:
-        return str(arguments)
-    return json.dumps(value, sort_keys=True)
 
 
 def replay(python: str, names: list[str], route: str | None, chunk: int, stream: bool,

@@ -42,18 +42,6 @@ def collect_deployment(base_url: str, headers: dict[str, str]) -> tuple[dict[str
     return found, missing
 
 
-def installed_release() -> str | None:
-    """The ai-dynamo this process would replay with (read from package metadata, no import)."""
-    from importlib import metadata
-
-    for dist in ("ai-dynamo", "ai-dynamo-runtime"):
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
-    return None
-
-
 class AttachSession:
     """One deployment: checked, and its discovery read, once; then any number of repros."""
 
@@ -81,7 +69,9 @@ class AttachSession:
         self.deployment = redact_json(deployment)
         found, why = discover(discovery, model, environ)  # also with --parser: it is evidence
         self.settings = resolve(parser, reasoning_parser, found, why)
-        self.release = installed_release()  # what the replay runs on (this machine's ai-dynamo)
+        from ..release import installed
+
+        self.release = installed().version  # what the replay runs on (this machine's ai-dynamo)
         self.deployment_release = release
         self._replays: dict[tuple, list[dict[str, Any]] | None] = {}
         self._no_proof: str | None = None

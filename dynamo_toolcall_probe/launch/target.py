@@ -54,10 +54,16 @@ def query(op: str, python: str | None = None, env: Mapping[str, str] | None = No
     return answer["result"]
 
 
-@functools.lru_cache(maxsize=8)
 def parser_names(python: str | None = None) -> dict[str, Any]:
-    """{"tool": [...], "reasoning": [...], "ai_dynamo": "1.6.1", ...} from `dynamo._core`."""
-    return query("parsers", python)
+    """{"tool": [...], "reasoning": [...], "ai_dynamo": ..., ...} from `dynamo._core`, read in the
+    same subprocess as the rest of the release's capabilities (one question per interpreter)."""
+    from ..release.capabilities import introspect
+
+    parsers = introspect(python).get("parsers") or {}
+    if "error" in parsers:
+        raise EnvironmentProblem(f"ai-dynamo is not usable in {target_python(python)}: "
+                                 f"{parsers['error']}")
+    return parsers
 
 
 def _same_interpreter(python: str | None) -> bool:

@@ -127,7 +127,8 @@ def from_answer(answer: Mapping[str, Any], parser_version: str | None = None) ->
 
 
 @functools.lru_cache(maxsize=16)
-def _query(python: str | None) -> dict[str, Any]:
+def introspect(python: str | None) -> dict[str, Any]:
+    """The raw capability answer of the ai-dynamo in `python` (asked once per interpreter)."""
     from ..launch.target import query
 
     return query("capabilities", python, env_names=[*ENV_NAMES, *PREFIX_GROUPS])
@@ -136,4 +137,4 @@ def _query(python: str | None) -> dict[str, Any]:
 def installed_capabilities(python: str | None = None,
                            parser_version: str | None = None) -> Capabilities:
     """Capabilities of the ai-dynamo in `python`; EnvironmentProblem when it is not usable."""
-    return from_answer(_query(python), parser_version)
+    return from_answer(introspect(python), parser_version)

@@ -54,10 +54,6 @@ def env_python(directory: Path) -> Path:
     return directory / "bin" / "python"
 
 
-def is_ready(version: str, base_python: str = sys.executable) -> bool:
-    return (env_dir(version, base_python) / READY).exists()
-
-
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """One installer per release at a time (two bisects, or a test run and a bisect)."""

@@ -119,19 +119,11 @@ class Knowledge:
         result = self._parse_result(name) or {}
         return result.get("needs_reasoning_parser")
 
-    def parses(self, name: str) -> bool:
-        result = self._parse_result(name)
-        return bool(result) and result.get("outcome") == "parses"
-
     def working_names(self, names: list[str]) -> list[str]:
         """`names` (of one family) that this release has and that parse on its route."""
         if not self.row:
             return list(names)
         return [n for n in names if n in self.tool_parsers and not self.inert(n)]
-
-    def stream_differences(self, name: str) -> list[dict[str, Any]]:
-        result = self._parse_result(name) or {}
-        return list(result.get("stream_differences", ()))
 
     # --- the frontend and workers ----------------------------------------------------------------
     def logprobs(self) -> dict[str, Any]:
@@ -156,7 +148,3 @@ class Knowledge:
 
     def env_meaning(self) -> dict[str, str]:
         return dict(self.row.get("env_meaning", {}))
-
-
-def knowledge_for(release: Release) -> Knowledge:
-    return Knowledge.of(release)

@@ -61,16 +61,6 @@ class SweepResult:
                 f"differ from non-streaming ({shown}{more})")
 
 
-def _pieces(ids: list[int], sizes: list[int], decode) -> list[str]:
-    """The text of each chunk, as the engine would yield it."""
-    pieces, pos, i = [], 0, 0
-    while pos < len(ids):
-        n = sizes[i % len(sizes)]
-        pieces.append(decode(ids[pos:pos + n]))
-        pos, i = pos + n, i + 1
-    return pieces
-
-
 def _difference(reference: dict[str, Any], streamed: dict[str, Any]) -> str:
     from .run import _norm
 
@@ -98,7 +88,7 @@ def split_sweep(script: dict[str, Any], parser: str, request: dict[str, Any] | N
 
     from ..capture.http import send_chat
     from .run import _summary, replay_request, same_result
-    from .script import token_ids_of
+    from .script import chunked, token_ids_of
     from .stack import ReplayStack, ServedModel
 
     name = f"sweep-{parser}"
@@ -120,7 +110,8 @@ def split_sweep(script: dict[str, Any], parser: str, request: dict[str, Any] | N
             streamed = send_chat(stack.base_url, body, stream=True)
             got = _summary(streamed.body) if streamed.ok else {"error": f"HTTP {streamed.status}"}
             if not same_result(reference, got):
-                pieces = _pieces(ids, chunking.sizes, decode)
+                # the text of each chunk, cut as the replay worker yields them
+                pieces = [decode(part) for part in chunked(ids, {"chunk_sizes": chunking.sizes})]
                 result.diverged.append({
                     "chunking": chunking.label, "chunk_sizes": chunking.sizes[:64],
                     "difference": _difference(reference, got),
