@@ -127,6 +127,17 @@ class EngineLaunch:
         with self._lock:
             return [t for t in self.titles.values() if t.startswith("VLLM::")]
 
+    def freeze_engine(self) -> list[psutil.Process]:
+        """SIGSTOP this launch's engine processes (`VLLM::*`): the request in flight stays in
+        flight, however fast the machine, until the launcher's teardown kills them."""
+        self._scan()
+        with self._lock:
+            engine = [p for pid, p in self.seen.items()
+                      if self.titles.get(pid, "").startswith("VLLM::") and _alive(p)]
+        for proc in engine:
+            proc.suspend()
+        return engine
+
     def left(self) -> list[tuple[int, str]]:
         self._scan()
         with self._lock:
@@ -178,6 +189,7 @@ class EngineLaunch:
         assert {p.pid for p in procs} >= {pid for pid in pids if psutil.pid_exists(pid)}
         for proc in procs:
             try:
+                proc.resume()  # a frozen process would hold SIGTERM pending until SIGKILL
                 proc.terminate()
             except psutil.NoSuchProcess:
                 pass

@@ -60,8 +60,10 @@ def _generating(launch: EngineLaunch) -> bool:
 
 
 def test_sigterm_while_the_engine_generates_the_repro(engine_python, tiny_models, tmp_path):
-    # A model that never stops (a cyclic script) and 1500 tokens to generate: the signal lands
-    # while the engine is busy with the request, at whatever token it has reached.
+    # A model that never stops (a cyclic script) and 1500 tokens to generate. A fast machine
+    # finishes 1500 tokens of a tiny model before a signal lands (CI did), so once the hook has
+    # recorded a chunk the engine is frozen mid-request: the signal then always lands while the
+    # repro is in flight, and the launcher has to stop an engine that does not answer.
     request = tmp_path / "long.json"
     from dynamo_toolcall_probe.capture.repro import example_request
 
@@ -70,8 +72,10 @@ def test_sigterm_while_the_engine_generates_the_repro(engine_python, tiny_models
     launch = EngineLaunch(tmp_path / "bundle", "--backend", "vllm", "--model", str(model),
                           "--parser", "hermes", "--request", str(request), "--", *WORKER_ARGS)
     launch.wait_until(lambda: _generating(launch), "recorded chunk of the repro")
+    assert launch.freeze_engine(), "no VLLM::* process seen"
     launch.proc.send_signal(signal.SIGTERM)
     meta = _interrupted(launch)
+    assert not (launch.out / "response.json").exists()  # the repro was in flight
     # Nothing lost: the hook's record of the interrupted request is in the partial bundle, and
     # the tokens the engine had produced are the scripted cycle.
     record = load_worker_record(launch.out / "worker_record", meta["request_id"])
