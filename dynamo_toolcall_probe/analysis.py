@@ -49,13 +49,15 @@ class AnalysisResult:
 
 def analyze(exchange: Exchange, *, parser: str | None = None, reasoning_parser: str | None = None,
             release=None, decode=None, worker_token_ids: list[int] | None = None,
-            prompt_token_ids: list[int] | None = None, prompt=None, chat_template=None,
+            prompt_token_ids: list[int] | None = None, engine_request: dict[str, Any] | None = None,
+            prompt=None, chat_template=None,
             prove: Prove | None = None, out: str | None = None,
             metadata: dict[str, Any] | None = None,
             extra_files: dict[str, bytes] | None = None,
             parser_source: str | None = None) -> AnalysisResult:
     """Diagnose an exchange with every piece of evidence at hand, then (with `out`) write the
-    bundle. `prompt_token_ids` (the hook's record) are decoded with `decode`; `prompt` is a
+    bundle. `prompt_token_ids` (the hook's record) are decoded with `decode`; `engine_request`
+    is the request the worker received (the hook's record); `prompt` is a
     `diagnose.Prompt` already read; `chat_template` is (template, special tokens) of the model,
     rendered with the request when no prompt is known. `prove(diagnosis)` runs after the first
     diagnosis (the replay proof needs its verdict) and its results are merged in."""
@@ -74,7 +76,7 @@ def analyze(exchange: Exchange, *, parser: str | None = None, reasoning_parser: 
         metadata["missing"] = list(metadata["missing"]) + missing
         diagnosis = diagnose(exchange.response, exchange.request, parser, reasoning_parser, decode,
                              worker_token_ids, None, release or from_metadata(metadata),
-                             stream=exchange.stream, prompt=prompt)
+                             stream=exchange.stream, prompt=prompt, engine_request=engine_request)
         if parser is not None and parser_source is not None:
             diagnosis.configured_parser_source = parser_source
             metadata["configured_parser_source"] = parser_source
@@ -253,6 +255,7 @@ def analyze_files(response_path: str, request_path: str | None = None, parser: s
                    decode=decode,
                    worker_token_ids=record.token_ids if record is not None and decode else None,
                    prompt_token_ids=record.prompt_token_ids if record is not None else None,
+                   engine_request=record.request or None if record is not None else None,
                    prompt=prompt, chat_template=template, out=out, metadata=metadata,
                    parser_source=parser_source)
 

@@ -156,13 +156,16 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
              decode: Decode | None = None, worker_token_ids: list[int] | None = None,
              replay: list[dict[str, Any]] | None = None,
              release: Release | None = None, *, stream: Stream | None = None,
-             prompt: Prompt | None = None) -> Diagnosis:
+             prompt: Prompt | None = None,
+             engine_request: dict[str, Any] | None = None) -> Diagnosis:
     """`configured_parser`: the worker's --dyn-tool-call-parser; NO_PARSER ("none") when it was
     launched without one; None when unknown. `release`: the deployment's Dynamo release (and
     DYN_PARSER_VERSION); unknown when None, and then every release-specific fact is worded as
     the newest measured release's. `stream`: the streamed reply; when its assembled body is
     `response` itself the capture was streamed only, else it is compared with `response`.
-    `prompt`: the prompt the engine saw (or the model's chat template rendered)."""
+    `prompt`: the prompt the engine saw (or the model's chat template rendered).
+    `engine_request`: the request the worker received (the hook's record): its decoding
+    constraint is evidence (diagnose/guided.py)."""
     from .evidence import add_engine_view, add_prompt, add_replay, add_stream, stream_gaps
 
     from .logprob_repeats import drop_repeated_chunks
@@ -190,6 +193,10 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
                           request, response, knowledge=knowledge)
     if worker_token_ids is not None:
         add_engine_view(diagnosis, response, worker_token_ids, decode)
+    if engine_request is not None:
+        from .guided import add_constraint
+
+        add_constraint(diagnosis, engine_request)
     if stream is not None:
         add_stream(diagnosis, stream, compare=not streamed_only)
     if prompt is not None:

@@ -11,6 +11,8 @@ model, parser_logic, inconclusive, ok). The rules, in the order they apply:
 3. Each broken call is the model's; each well-formed call the parser lost, changed or invented is
    the parser's. When both happen, the parser's fault decides (a correct parser would have
    returned the well-formed calls) and the model's defect is a note with its own fix.
+0. A forced tool_choice whose answer is in the JSON shape Dynamo constrains it to (forced.py):
+   the calls are read from that shape, not through the configured family.
 4. No call in the raw output: `no_call` (tools offered, prose answer: the model), call-like markup
    no family reads (the model), calls with no tools offered (the model or its template).
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..formats import base as kinds
 from ..formats import registry
 from ..reconstruct import SOURCE_NONE, RawOutput
 from ..release import Release
@@ -29,6 +32,7 @@ from .calls import CallReading, drafts, expected_calls, read_calls, unmatched
 from .compare import compare_calls
 from .detect import Detected
 from .findings import Finding
+from .forced import ForcedCall, forced_calls, forced_faults, same_calls, shape_of
 from .leaks import leak_message, leaked_markers  # noqa: F401 (leaked_markers: re-export)
 from .no_call import judge_no_call, offered_tools, tool_choice_required  # noqa: F401 (re-export)
 from .observed import Observed
@@ -79,6 +83,10 @@ class _Judge:
             self.add(Verdict.INCONCLUSIVE, "raw_output", "no raw model output: the response has "
                      "neither logprobs nor content", self.raw_fix)
             return self.findings
+        forced = forced_calls(self.raw.text, self.request, self.reasoning_parser)
+        if forced is not None:
+            self._forced(forced)
+            return self.findings
         if self.primary is None:
             self._check_response_itself(returnable=False)
             if self._unsupported_format():
@@ -111,6 +119,26 @@ class _Judge:
         self._configuration(expected)
         self._calls(readings, expected)
         return self.findings
+
+    def _forced(self, calls: list[ForcedCall]) -> None:
+        """The answer is in the JSON shape a forced tool_choice constrains it to (diagnose/forced.py):
+        the calls are read from that shape, whatever the configured parser's family."""
+        shape, names = shape_of(self.request), ", ".join(c.name for c in calls)
+        faults = forced_faults(calls, self.request)
+        if faults:
+            check = kinds.UNKNOWN_TOOL if "not an offered tool" in faults[0] else kinds.SCHEMA_VIOLATION
+            self.add(Verdict.MODEL, check, f"the forced call(s) ({names}) are in the constrained "
+                     f"shape ({shape}) but break the request's tools: {'; '.join(faults[:3])}",
+                     self.model_fix(check))
+        if same_calls(calls, self.observed.tool_calls):
+            self.add(Verdict.OK, "forced_call", f"{shape}: the engine wrote {len(calls)} call(s) "
+                     f"({names}) in that shape, without tool-call markers, and the response returns "
+                     "them", fixes.NOTHING_TO_FIX, note=bool(faults))
+        else:
+            got = ", ".join(c.name or "?" for c in self.observed.tool_calls) or "none"
+            self.add(Verdict.PARSER_LOGIC, "forced_call_lost", f"the engine wrote the forced "
+                     f"call(s) ({names}) in the constrained shape ({shape}), but the response "
+                     f"returns other calls ({got})")
 
     def _unsupported_format(self) -> bool:
         """Calls in a documented format no Dynamo parser reads (diagnose/unsupported.py), when a

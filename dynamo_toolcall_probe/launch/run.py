@@ -287,6 +287,7 @@ def _analyze(state, body, options, run_dir: Path, kept: list[int]) -> LaunchResu
     parser = plan.request.parser or "none"
     engine_ids = record.token_ids if record is not None and record.complete else None
     prompt_ids = record.prompt_token_ids if record is not None and record.complete else None
+    engine_request = record.request or None if record is not None and record.complete else None
     prove = None
     if options.replay:
         from .proof import prove_with_replays
@@ -310,7 +311,8 @@ def _analyze(state, body, options, run_dir: Path, kept: list[int]) -> LaunchResu
                         stream=stream, stream_bytes=repro.streamed.body_bytes if repro.streamed else None)
     result = analyze(exchange, parser=parser, reasoning_parser=plan.request.reasoning_parser,
                      release=plan.release, decode=decode, worker_token_ids=engine_ids,
-                     prompt_token_ids=prompt_ids, prove=prove, out=options.out, metadata=meta,
+                     prompt_token_ids=prompt_ids, engine_request=engine_request, prove=prove,
+                     out=options.out, metadata=meta,
                      extra_files=_files(state, run_dir) if options.out else None,
                      parser_source="launch")
     return LaunchResult(result.diagnosis, result.bundle, plan, base, kept, state["timings"])

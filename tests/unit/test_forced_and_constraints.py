@@ -1,0 +1,171 @@
+"""Forced tool_choice and the decoding constraint the worker received.
+
+The shapes are the ones measured with the hook and the real frontend (1.0.2-1.6.1): a named
+tool_choice makes the worker's `guided_decoding.json` the function's parameters schema, and the
+frontend returns the bare arguments object as the call; `required` makes it an array of
+{"name", "parameters"}. Structural tags are the xgrammar `triggered_tags` shape Dynamo 1.6.1 sent
+the real vLLM worker (tests/engine/test_engine_ok.py)."""
+
+import pytest
+from helpers import WEATHER_TOOL, chunks, logprobs_for, request, response
+
+from dynamo_toolcall_probe.diagnose import diagnose
+from dynamo_toolcall_probe.diagnose.forced import answer_text, forced_calls
+from dynamo_toolcall_probe.diagnose.guided import Constraint, breaks, constraint_of
+
+NAMED = {"type": "function", "function": {"name": "get_weather"}}
+PARAMS = WEATHER_TOOL["function"]["parameters"]
+REQUIRED_SCHEMA = {"type": "array", "minItems": 1, "items": {"type": "object", "anyOf": [{
+    "properties": {"name": {"type": "string", "enum": ["get_weather"]}, "parameters": PARAMS},
+    "required": ["name", "parameters"]}]}}
+HERMES = '<tool_call>\n{"name": "get_weather", "arguments": {"location": "Paris"}}\n</tool_call>'
+TAG = {"type": "structural_tag", "format": {"type": "triggered_tags", "triggers": ["<tool_call>"],
+       "tags": [{"type": "tag", "begin": '<tool_call>\n{"name": "get_weather", "arguments": ',
+                 "content": {"type": "json_schema", "json_schema": PARAMS},
+                 "end": "}\n</tool_call>"}]}}
+
+
+def resp(raw, calls=None, finish="tool_calls", content=None):
+    return response(content, tool_calls=calls, finish_reason=finish,
+                    logprobs=logprobs_for(chunks(raw)))
+
+
+def engine_request(guided):
+    return {"token_ids": [1, 2, 3], "sampling_options": {"guided_decoding": guided}}
+
+
+# --- the forced shape --------------------------------------------------------------------------
+def test_named_tool_choice_bare_arguments_returned_as_the_call_is_ok():
+    raw = '{"location": "Paris"}'
+    d = diagnose(resp(raw, [("get_weather", {"location": "Paris"})]),
+                 request(tool_choice=NAMED), "hermes")
+    assert d.verdict == "ok", d.evidence
+    assert [f.check for f in d.findings] == ["forced_call"]
+    assert d.fix.startswith("nothing to fix: the tool call came back")
+
+
+def test_required_bare_array_is_ok_without_a_missing_marker_note():
+    raw = '[{"name": "get_weather", "parameters": {"location": "Paris"}}]'
+    d = diagnose(resp(raw, [("get_weather", {"location": "Paris"})]),
+                 request(tool_choice="required"), "hermes")
+    assert d.verdict == "ok" and not d.notes, d.evidence
+
+
+def test_forced_shape_the_frontend_did_not_return_is_parser_logic():
+    raw = '{"location": "Paris"}'
+    d = diagnose(resp(raw, None, finish="stop", content=raw), request(tool_choice=NAMED), "hermes")
+    assert d.verdict == "parser_logic" and d.findings[0].check == "forced_call_lost"
+
+
+def test_forced_arguments_that_break_the_schema_are_the_model():
+    raw = '{"unit": "kelvin"}'
+    d = diagnose(resp(raw, [("get_weather", {"unit": "kelvin"})]), request(tool_choice=NAMED),
+                 "hermes")
+    assert d.verdict == "model" and d.findings[0].check == "schema_violation"
+    assert "location" in d.findings[0].message  # the missing required property is named
+
+
+def test_required_array_naming_an_unknown_tool_is_the_model():
+    raw = '[{"name": "get_time", "parameters": {}}]'
+    d = diagnose(resp(raw, [("get_time", {})]), request(tool_choice="required"), "hermes")
+    assert d.verdict == "model" and d.findings[0].check == "unknown_tool"
+
+
+def test_the_forced_shape_is_read_after_the_reasoning():
+    text = '<think>\nI need the weather.\n</think>\n{"location": "Paris"}'
+    assert answer_text(text, "qwen3").strip() == '{"location": "Paris"}'
+    calls = forced_calls(text, request(tool_choice=NAMED), "qwen3")
+    assert calls is not None and calls[0].arguments == {"location": "Paris"}
+
+
+@pytest.mark.parametrize("choice", ["auto", "none", None])
+def test_only_a_forcing_tool_choice_has_a_forced_shape(choice):
+    assert forced_calls('{"location": "Paris"}', request(tool_choice=choice)) is None
+
+
+# --- reading and checking the constraint -------------------------------------------------------
+def test_constraint_kinds_and_absence():
+    assert constraint_of({"sampling_options": {}}) is None
+    assert constraint_of(engine_request(None)) is None
+    assert constraint_of(engine_request({"json": None, "backend": "xgrammar"})) is None
+    assert constraint_of(engine_request({"json": PARAMS})).kind == "json"
+    tag = constraint_of(engine_request({"structural_tag": TAG}))
+    assert tag.kind == "structural_tag" and tag.triggers == ["<tool_call>"] and len(tag.tags) == 1
+
+
+@pytest.mark.parametrize("constraint, answer, broken", [
+    (Constraint("json", PARAMS), '{"location": "Paris"}', False),
+    (Constraint("json", PARAMS), '{"unit": "celsius"}', True),
+    (Constraint("json", REQUIRED_SCHEMA), HERMES, True),
+    (Constraint("choice", ["yes", "no"]), "yes", False),
+    (Constraint("choice", ["yes", "no"]), "maybe", True),
+    (Constraint("regex", r"\d+"), "42", False),
+    (Constraint("regex", r"\d+"), "forty", True),
+    (Constraint("regex", r"(unclosed"), "x", False),  # not a Python regex: not checked
+    (Constraint("grammar", "root ::= 'a'"), "b", False),  # EBNF: not checked
+    (Constraint("structural_tag", TAG), "The weather is fine.", False),  # never triggered
+    (Constraint("structural_tag", TAG), HERMES, False),
+    (Constraint("structural_tag", TAG), '<tool_call>\n{"name": "get_time", "arguments": {}}', True),
+    (Constraint("structural_tag", TAG),
+     '<tool_call>\n{"name": "get_weather", "arguments": {"unit": "celsius"}}\n</tool_call>', True),
+    (Constraint("structural_tag", TAG),
+     '<tool_call>\n{"name": "get_weather", "arguments": {"location": "Paris"}}</tool_call>', True),
+])
+def test_breaks(constraint, answer, broken):
+    assert (breaks(constraint, answer) is not None) == broken
+
+
+# --- the constraint as evidence ----------------------------------------------------------------
+def test_an_ignored_constraint_explains_the_lost_call():
+    # Dynamo 1.0.2 under tool_choice required reads the answer as the constrained JSON; an engine
+    # that ignored the constraint wrote hermes text, so the call is lost and markers leak.
+    d = diagnose(resp(HERMES, None, finish="stop", content=HERMES),
+                 request(tool_choice="required"), "hermes",
+                 engine_request=engine_request({"json": REQUIRED_SCHEMA}))
+    assert d.verdict == "model" and d.findings[0].check == "constraint_not_applied"
+    assert "grammar backend" in d.fix
+    assert {f.verdict for f in d.notes} >= {"parser_logic"}  # kept, explained
+
+
+def test_an_ignored_constraint_the_parser_recovered_from_is_a_note():
+    d = diagnose(resp(HERMES, [("get_weather", {"location": "Paris"})]),
+                 request(tool_choice="required"), "hermes",
+                 engine_request=engine_request({"json": REQUIRED_SCHEMA}))
+    assert d.verdict == "ok"
+    assert any(f.check == "constraint_not_applied" and f.note for f in d.findings)
+
+
+def test_a_cut_off_answer_is_not_an_ignored_constraint():
+    raw = '{"location": "Par'
+    d = diagnose(resp(raw, None, finish="length", content=raw), request(tool_choice=NAMED),
+                 "hermes", engine_request=engine_request({"json": PARAMS}))
+    assert not any(f.check == "constraint_not_applied" for f in d.findings)
+    assert any("max_tokens" in f.message for f in d.findings if f.check == "constraint")
+
+
+def test_a_forced_call_without_a_constraint_says_so():
+    d = diagnose(resp("I cannot check the weather."), request(tool_choice="required"), "hermes",
+                 engine_request=engine_request(None))
+    assert d.verdict == "model" and d.findings[0].check == "forced_call_unconstrained"
+    assert any(f.check == "no_call" and f.note for f in d.findings)
+
+
+def test_an_untriggered_structural_tag_makes_constraining_advice_moot():
+    raw = '{"name": "get_weather", "arguments": {"location": "Paris"}}\n</tool_call>'  # no opener
+    plain = diagnose(resp(raw, None, finish="stop", content=raw), request(), "hermes")
+    tagged = diagnose(resp(raw, None, finish="stop", content=raw), request(), "hermes",
+                      engine_request=engine_request({"structural_tag": TAG}))
+    assert plain.verdict == tagged.verdict == "model"
+    assert tagged.findings[0].check == "structural_tag_untriggered"
+    assert "'<tool_call>'" in tagged.fix and "tool_choice" in tagged.fix
+    assert tagged.fix != plain.fix
+
+
+def test_an_obeyed_constraint_is_a_note_and_changes_nothing():
+    r = resp(HERMES, [("get_weather", {"location": "Paris"})])
+    before = diagnose(r, request(), "hermes")
+    after = diagnose(r, request(), "hermes", engine_request=engine_request({"structural_tag": TAG}))
+    assert before.verdict == after.verdict == "ok" and before.fix == after.fix
+    assert [f.message for f in after.notes] == ["the worker's request carried a structural tag "
+                                                "(1 tag(s), triggered by '<tool_call>'); the "
+                                                "output obeys it"]
