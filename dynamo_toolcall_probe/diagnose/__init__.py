@@ -182,8 +182,12 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
         stream_gaps(raw, stream, request)
     tools = (request or {}).get("tools")
     from ..formats.registry import PARSER_FAMILIES
+    from .forced import forced_calls
 
-    detected = detect_formats(raw.text, tools if isinstance(tools, list) else None, reasoning_parser,
+    # An answer in the JSON shape a forced tool_choice constrains it to is in no family's format
+    # (the judge reads it as such); detecting a family there would only report false priors.
+    forced = forced_calls(raw.text, request, reasoning_parser) is not None
+    detected = [] if forced else detect_formats(raw.text, tools if isinstance(tools, list) else None, reasoning_parser,
                               PARSER_FAMILIES.get(configured_parser or ""), observed.finish_reason,
                               [(c.name, c.arguments if c.arguments is not None else c.arguments_text)
                                for c in observed.tool_calls])

@@ -51,7 +51,10 @@ def forced_calls(text: str, request: dict[str, Any] | None,
         return [ForcedCall(forced, value)] if isinstance(value, dict) else None
     if (isinstance(value, list) and value
             and all(isinstance(v, dict) and isinstance(v.get("name"), str) for v in value)):
-        return [ForcedCall(v["name"], v.get("parameters")) for v in value]
+        # "parameters" is what the constraint asks for; "arguments" is read too (the OpenAI key
+        # an engine that ignored the constraint may write), so the call is judged, not lost.
+        return [ForcedCall(v["name"], v["parameters"] if "parameters" in v else v.get("arguments"))
+                for v in value]
     return None
 
 
