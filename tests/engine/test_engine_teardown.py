@@ -1,4 +1,4 @@
-"""Stopping `probe-launch` while the real vLLM worker loads (SIGINT) and while it generates the
+"""Stopping `probe-launch` while the real vLLM worker loads (SIGINT) and while the engine holds the
 repro (SIGTERM): exit 130, a partial bundle that says so, and no process of the run left, vLLM's
 `VLLM::EngineCore` and `VLLM::Worker` included."""
 
@@ -50,20 +50,21 @@ def _record_dir(launch: EngineLaunch) -> Path | None:
     return None
 
 
-def _generating(launch: EngineLaunch) -> bool:
-    """The hook has recorded the repro request and at least one chunk of the engine's answer."""
+def _holding_the_repro(launch: EngineLaunch) -> bool:
+    """The hook has recorded the repro request: the worker has it and hands it to the engine.
+    (Not the first recorded chunk: while the worker relays tokens, the hook's writer thread gets
+    little time, and CI saw all 1500 chunks land in the file at once, after the last token.)"""
     records = _record_dir(launch)
     for path in records.glob("*.jsonl") if records else []:
-        if sum(1 for line in path.read_text().splitlines() if '"type": "chunk"' in line) > 0:
+        if '"type": "request"' in path.read_text():
             return True
     return False
 
 
-def test_sigterm_while_the_engine_generates_the_repro(engine_python, tiny_models, tmp_path):
-    # A model that never stops (a cyclic script) and 1500 tokens to generate. A fast machine
-    # finishes 1500 tokens of a tiny model before a signal lands (CI did), so once the hook has
-    # recorded a chunk the engine is frozen mid-request: the signal then always lands while the
-    # repro is in flight, and the launcher has to stop an engine that does not answer.
+def test_sigterm_while_the_engine_holds_the_repro(engine_python, tiny_models, tmp_path):
+    # A model that never stops (a cyclic script) and 1500 tokens to generate. Once the worker has
+    # the request, the engine is frozen (SIGSTOP): however fast the machine, the signal then lands
+    # while the repro is in flight, and the launcher has to stop an engine that does not answer.
     request = tmp_path / "long.json"
     from dynamo_toolcall_probe.capture.repro import example_request
 
@@ -71,15 +72,16 @@ def test_sigterm_while_the_engine_generates_the_repro(engine_python, tiny_models
     model = tiny_models["cyclic"]
     launch = EngineLaunch(tmp_path / "bundle", "--backend", "vllm", "--model", str(model),
                           "--parser", "hermes", "--request", str(request), "--", *WORKER_ARGS)
-    launch.wait_until(lambda: _generating(launch), "recorded chunk of the repro")
+    launch.wait_until(lambda: _holding_the_repro(launch), "recorded repro request")
     assert launch.freeze_engine(), "no VLLM::* process seen"
     launch.proc.send_signal(signal.SIGTERM)
     meta = _interrupted(launch)
     assert not (launch.out / "response.json").exists()  # the repro was in flight
-    # Nothing lost: the hook's record of the interrupted request is in the partial bundle, and
-    # the tokens the engine had produced are the scripted cycle.
+    # Nothing lost: the hook's record of the interrupted request is in the partial bundle (the
+    # prompt the engine was given), and whatever tokens the engine had produced are the start of
+    # the scripted cycle.
     record = load_worker_record(launch.out / "worker_record", meta["request_id"])
-    assert record is not None and 0 < len(record.token_ids) < 1500
+    assert record is not None and record.prompt_token_ids and len(record.token_ids) < 1500
     tok = Tokenizer.from_file(str(model / "tokenizer.json"))
     cycle = script_ids(tok, SCRIPTS["cyclic"])
     assert record.token_ids == (cycle * 1500)[: len(record.token_ids)]
