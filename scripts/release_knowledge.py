@@ -15,6 +15,8 @@ replay worker on CPU:
   is tried again with it (`needs_reasoning_parser`);
 - logprobs: entries against tokens with and without a tool parser, and which parsers drop them;
 - whether `nvext.extra_fields: ["completion_token_ids"]` is honoured;
+- under a forced tool_choice (required, named): whether the constrained JSON shape and the
+  family's own markup (an engine ignoring the constraint) come back as the call;
 - the meaning of the binding variables (an address, or an interface name), by trying both;
 - from the release's sources: the SGLang top-logprobs gate, the structural-tag flag.
 """
@@ -179,6 +181,38 @@ def measure_logprobs(python: str, parse: dict) -> dict:
             "dropped_with": dropped}
 
 
+FORCED = {"required": "required", "named": {"type": "function", "function": {"name": "get_weather"}}}
+
+
+def measure_forced(python: str) -> dict:
+    """Under a forced tool_choice, what the release returns for the JSON shape it constrains the
+    answer to (`constrained`) and for the configured family's own markup (`native`: what an
+    engine that ignores the constraint writes): `parses`, `lost` (no call) or `wrong`; non-streaming
+    and streaming (`*_stream`), hermes at 2 tokens per chunk."""
+    from dynamo_toolcall_probe.replay.run import replay_parsers
+
+    call = CALLS[:1]
+    want = canonical_calls([{"name": n, "arguments": a} for n, a in call])
+    texts = {"native": get_spec("hermes").render(call),
+             "required": json.dumps([{"name": n, "parameters": a} for n, a in call]),
+             "named": json.dumps(call[0][1])}
+
+    def seen(calls) -> str:
+        got = canonical_calls(calls)
+        return "parses" if got == want else ("lost" if not got else "wrong")
+
+    out = {}
+    for choice, value in FORCED.items():
+        row = {}
+        for kind, text in (("constrained", texts[choice]), ("native", texts["native"])):
+            found = replay_parsers({"text": text, "chunk_size": 2}, ["hermes"],
+                                   {**REQUEST, "tool_choice": value}, python=python)[0]
+            row[kind] = "error" if found.get("error") else seen(found.get("tool_calls"))
+            row[f"{kind}_stream"] = seen(found.get("stream_tool_calls"))
+        out[choice] = row
+    return out
+
+
 def measure_token_ids(python: str) -> bool:
     from dynamo_toolcall_probe.capture.http import send_chat
     from dynamo_toolcall_probe.replay.stack import ReplayStack, ServedModel
@@ -259,6 +293,7 @@ def measure(version: str, save) -> dict:
     row["parse"] = measure_parsing(python, caps)
     row["logprobs"] = measure_logprobs(python, row["parse"])
     row["completion_token_ids"] = measure_token_ids(python)
+    row["forced"] = measure_forced(python)
     row.update(measure_sources(python))
     row["measured_in_s"] = round(time.monotonic() - start, 1)
     return row
@@ -270,12 +305,19 @@ def main() -> int:
     ap.add_argument("--all", action="store_true", help=f"every release from {OLDEST} on the index")
     ap.add_argument("--sources-only", action="store_true",
                     help="re-read only what comes from each measured release's files (fast)")
+    ap.add_argument("--forced-only", action="store_true",
+                    help="re-measure only forced tool_choice handling of each measured release")
     args = ap.parse_args()
-    if args.sources_only:
+    if args.sources_only or args.forced_only:
         data = json.loads(DATA.read_text())
         for version, row in data["releases"].items():
-            row.update(measure_sources(envs.ensure_release(version, say)))
-        DATA.write_text(json.dumps(data, indent=1) + "\n")
+            python = envs.ensure_release(version, say)
+            if args.sources_only:
+                row.update(measure_sources(python))
+            if args.forced_only:
+                row["forced"] = measure_forced(python)
+                say(f"ai-dynamo {version}: forced {row['forced']}")
+            DATA.write_text(json.dumps(data, indent=1) + "\n")  # keep what is done
         return 0
     if not args.versions and not args.all:
         ap.error("give --versions or --all")

@@ -56,6 +56,11 @@ def differences(version: str) -> str:
         notes.append(f"no logprobs with {', '.join(lp['dropped_with'])}")
     if not k.completion_token_ids:
         notes.append("no nvext completion_token_ids")
+    forced = [f"{choice}: {what} lost" for choice in ("required", "named")
+              for kind, what in (("constrained", "the constrained JSON"), ("native", "hermes markup"))
+              if k.forced(choice, kind) == "lost"]
+    if forced:
+        notes.append(f"forced tool_choice: {', '.join(forced)}")
     notes.append(f"SGLang gate: {k.sglang_gate}; structural tag: {k.structural_tag}")
     meaning = k.env_meaning().get("DYN_TCP_RESPONSE_STREAM_HOST")
     if meaning in (None, "interface"):

@@ -197,10 +197,12 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
                           request, response, knowledge=knowledge)
     if worker_token_ids is not None:
         add_engine_view(diagnosis, response, worker_token_ids, decode)
-    if engine_request is not None:
-        from .guided import add_constraint
+    from .guided import add_constraint, add_forced_markup
 
+    if engine_request is not None:
         add_constraint(diagnosis, engine_request)
+    else:
+        add_forced_markup(diagnosis)
     if stream is not None:
         add_stream(diagnosis, stream, compare=not streamed_only)
     if prompt is not None:

@@ -121,6 +121,22 @@ def parser_logic_fix(configured: str | None) -> str:
             "report it to ai-dynamo/dynamo with this bundle's REPORT.md and parity fixture")
 
 
+def forced_lost_fix(request, knowledge: Knowledge) -> str | None:
+    """A forced call the release is measured to lose in the constrained shape: upgrade (None:
+    not a measured fault of this release; the generic parser-logic fix applies)."""
+    from .no_call import tool_choice_required
+
+    choice = "required" if tool_choice_required(request) == "*" else "named"
+    if knowledge.forced(choice, "constrained") != "lost":
+        return None
+    fixed = knowledge.forced_parses_from(choice, "constrained")
+    what = 'tool_choice "required"' if choice == "required" else "a named tool_choice"
+    return (f"{knowledge.name} does not return the call of {what} from the JSON shape it "
+            "constrains the answer to (measured)"
+            + (f": upgrade to Dynamo {fixed} or newer, which does" if fixed else ": report it to "
+               "ai-dynamo/dynamo with this bundle"))
+
+
 def leak_fix(configured: str | None) -> str:
     return (f"Dynamo's {configured or 'configured'} parser left tool-call markup in "
             "message.content: report it to ai-dynamo/dynamo with this bundle's REPORT.md and "

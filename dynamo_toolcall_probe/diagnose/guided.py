@@ -13,6 +13,9 @@ request does, and it changes what a bad output means:
   the frontend reads back (a frontend route that builds none);
 - a structural tag was on but the model never wrote its trigger: advice to "constrain the output"
   is moot; forcing the call is what constrains the whole answer.
+
+Without the worker's request, `add_forced_markup` uses what the release was measured to do with a
+forced answer in the family's own markup (release/data: `forced`).
 """
 
 from __future__ import annotations
@@ -187,6 +190,27 @@ def add_constraint(diagnosis, engine_request: dict[str, Any]) -> None:
     else:
         checked = "the output obeys it"
     diagnosis.findings.append(Finding(Verdict.OK, "constraint", f"{said}; {checked}", note=True))
+
+
+def add_forced_markup(diagnosis) -> None:
+    """Without the worker's request: a forced tool_choice answered in the family's own markup
+    that the response lost is a parser fault only where the release reads such markup under a
+    forced tool_choice. Where it was measured to read only the constrained JSON shape (1.0.2), a
+    well-formed native call says the engine did not apply the constraint."""
+    forced = tool_choice_required(diagnosis.request)
+    if (not forced or pick(diagnosis.findings) != Verdict.PARSER_LOGIC or not diagnosis.detected
+            or not diagnosis.detected[0].well_formed_calls):
+        return
+    choice = "required" if forced == "*" else "named"
+    knowledge = diagnosis.knowledge
+    if knowledge.forced(choice) != "lost" or knowledge.forced(choice, "constrained") != "parses":
+        return
+    _take_over(diagnosis, Finding(
+        Verdict.MODEL, "constraint_not_applied", f"{shape_of(diagnosis.request)} was forced, so "
+        f"Dynamo constrains the answer to that JSON shape; the answer is {diagnosis.family} markup "
+        f"instead, which {knowledge.name} does not read under a forced tool_choice (measured): the "
+        "engine did not apply the constraint", ENGINE_FIX), "explained by the engine ignoring its "
+        "constraint")
 
 
 def _take_over(diagnosis, finding: Finding, why: str) -> None:

@@ -138,7 +138,7 @@ class _Judge:
             got = ", ".join(c.name or "?" for c in self.observed.tool_calls) or "none"
             self.add(Verdict.PARSER_LOGIC, "forced_call_lost", f"the engine wrote the forced "
                      f"call(s) ({names}) in the constrained shape ({shape}), but the response "
-                     f"returns other calls ({got})")
+                     f"returns other calls ({got})", fixes.forced_lost_fix(self.request, self.knowledge))
 
     def _unsupported_format(self) -> bool:
         """Calls in a documented format no Dynamo parser reads (diagnose/unsupported.py), when a

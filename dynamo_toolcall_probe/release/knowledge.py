@@ -133,6 +133,21 @@ class Knowledge:
     def completion_token_ids(self) -> bool | None:
         return self.row.get("completion_token_ids")
 
+    def forced(self, choice: str, kind: str = "native") -> str | None:
+        """What this release returns under a forced tool_choice (`choice`: "required" or
+        "named") for an answer in the constrained JSON shape (`kind` "constrained") or in the
+        parser family's own markup ("native": an engine that ignored the constraint): "parses",
+        "lost", "wrong"; None when not measured."""
+        return ((self.row.get("forced") or {}).get(choice) or {}).get(kind)
+
+    def forced_parses_from(self, choice: str, kind: str) -> str | None:
+        """The first measured release newer than this one that returns the call of a forced
+        `choice` answered in `kind` (the release to upgrade to); None when none does."""
+        rows = load_data().get("releases", {})
+        newer = [v for v in measured_versions() if self.measured and version_key(v) > version_key(self.measured)]
+        return next((v for v in newer if ((rows[v].get("forced") or {}).get(choice) or {}).get(kind)
+                     == "parses"), None)
+
     @property
     def sglang_gate(self) -> str | None:
         return self.row.get("sglang_top_logprobs_gate")

@@ -169,3 +169,30 @@ def test_an_obeyed_constraint_is_a_note_and_changes_nothing():
     assert [f.message for f in after.notes] == ["the worker's request carried a structural tag "
                                                 "(1 tag(s), triggered by '<tool_call>'); the "
                                                 "output obeys it"]
+
+
+# --- without the worker's request: what the release is measured to do --------------------------
+def test_native_markup_lost_under_a_forced_choice_on_a_release_that_reads_only_json():
+    from dynamo_toolcall_probe.release import Release
+
+    lost = resp(HERMES, None, finish="stop", content=HERMES)
+    old = diagnose(lost, request(tool_choice="required"), "hermes", release=Release("1.0.2"))
+    assert old.verdict == "model" and old.findings[0].check == "constraint_not_applied"
+    assert "Dynamo 1.0.2 does not read under a forced tool_choice" in old.findings[0].message
+    # 1.6.1 reads hermes markup under tool_choice required: losing it there is the parser's fault.
+    new = diagnose(lost, request(tool_choice="required"), "hermes", release=Release("1.6.1"))
+    assert new.verdict == "parser_logic"
+    assert not any(f.check == "constraint_not_applied" for f in new.findings)
+
+
+def test_a_named_call_in_the_constrained_shape_lost_by_1_1_says_upgrade():
+    from dynamo_toolcall_probe.release import Release
+
+    raw = '{"location": "Paris"}'
+    d = diagnose(resp(raw, None, finish="stop", content=raw), request(tool_choice=NAMED), "hermes",
+                 release=Release("1.1.1"))
+    assert d.verdict == "parser_logic" and d.findings[0].check == "forced_call_lost"
+    assert "upgrade to Dynamo 1.2.0.post1 or newer" in d.fix
+    same = diagnose(resp(raw, None, finish="stop", content=raw), request(tool_choice=NAMED),
+                    "hermes", release=Release("1.6.1"))
+    assert "upgrade" not in same.fix and "report it" in same.fix
