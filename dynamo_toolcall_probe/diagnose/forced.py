@@ -15,8 +15,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..formats import base as kinds
 from ..formats.extract import schema_errors, tool_schemas
 from ..formats.reasoning import reasoning_spans
+from ..verdicts import Verdict
+from .fix import FORCED_FAULT_FIX, NOTHING_TO_FIX
 from .no_call import tool_choice_required
 
 
@@ -84,3 +87,50 @@ def same_calls(calls: list[ForcedCall], observed: list[Any]) -> bool:
     """The response returns exactly `calls` (`ObservedCall`s: name and decoded arguments)."""
     return len(calls) == len(observed) and all(
         c.name == o.name and c.arguments == o.arguments for c, o in zip(calls, observed))
+
+
+def meant(call: ForcedCall, forced: str | None) -> ForcedCall:
+    """A named call whose "arguments" are a whole call object ({"name": <the function>,
+    "arguments"/"parameters": {...}}): what the model meant is the inner object."""
+    args = call.arguments
+    if forced not in (None, "*") and isinstance(args, dict) and args.get("name") == call.name:
+        inner = next((args[k] for k in ("arguments", "parameters") if isinstance(args.get(k), dict)), None)
+        if inner is not None and set(args) <= {"name", "arguments", "parameters"}:
+            return ForcedCall(call.name, inner)
+    return call
+
+
+def judge_forced(calls: list[ForcedCall], observed: list[Any], request: dict[str, Any] | None,
+                 add, lost_fix: str | None) -> None:
+    """Findings for an answer in the forced shape. `add(verdict, check, message, fix, note)` as
+    the judge's; `lost_fix`: the release's measured fix for a lost forced call, if any. A fault
+    of the answer is one the constraint should have made impossible: its fix is the engine's."""
+    shape, names = shape_of(request), ", ".join(c.name for c in calls)
+    intended = [meant(c, tool_choice_required(request)) for c in calls]
+    if intended != calls:  # a call object where the bare arguments belong
+        wrote = (f"the model wrote a call object ({names}) where {shape} belongs, i.e. not the "
+                 "shape the constraint asks for")
+        if same_calls(intended, observed):
+            add(Verdict.MODEL, kinds.MALFORMED, wrote, FORCED_FAULT_FIX, True)
+            add(Verdict.OK, "forced_call", "the response returns the call object's arguments: the "
+                "frontend recovered what the model meant", NOTHING_TO_FIX, False)
+        else:
+            took = ("returns that whole object as the arguments" if same_calls(calls, observed)
+                    else "does not return the call the model meant")
+            add(Verdict.MODEL, kinds.MALFORMED, f"{wrote}; the response {took}",
+                FORCED_FAULT_FIX, False)
+        return
+    faults = forced_faults(calls, request)
+    if faults:
+        check = kinds.UNKNOWN_TOOL if "not an offered tool" in faults[0] else kinds.SCHEMA_VIOLATION
+        add(Verdict.MODEL, check, f"the forced call(s) ({names}) are in the constrained shape "
+            f"({shape}) but break the request's tools: {'; '.join(faults[:3])}", FORCED_FAULT_FIX, False)
+    if same_calls(calls, observed):
+        add(Verdict.OK, "forced_call", f"{shape}: the engine wrote {len(calls)} call(s) ({names}) in "
+            "that shape, without tool-call markers, and the response returns them", NOTHING_TO_FIX,
+            bool(faults))
+    else:
+        got = ", ".join(c.name or "?" for c in observed) or "none"
+        add(Verdict.PARSER_LOGIC, "forced_call_lost", f"the engine wrote the forced call(s) ({names}) "
+            f"in the constrained shape ({shape}), but the response returns other calls ({got})",
+            lost_fix, False)

@@ -29,15 +29,12 @@ from ..formats import base as kinds
 from ..formats.extract import schema_errors
 from ..verdicts import Verdict
 from .findings import Finding, pick
+from .fix import ENGINE_FIX
 from .forced import answer_text, shape_of
 from .no_call import tool_choice_required
 
 KINDS = ("json", "regex", "choice", "grammar", "structural_tag")
 
-ENGINE_FIX = ("the engine ignored the decoding constraint Dynamo sent it: give the worker a grammar "
-              "backend (TensorRT-LLM: --guided-decoding-backend xgrammar; SGLang: --grammar-backend; "
-              "vLLM: its structured-outputs backend) and look in the worker log for a guided-decoding "
-              "warning; a custom worker must pass sampling_options.guided_decoding to its engine")
 UNCONSTRAINED_FIX = ("the worker received no decoding constraint for this forced tool_choice, so "
                      "nothing held the engine to the shape the frontend reads back: report it to "
                      "ai-dynamo/dynamo with this bundle (a frontend route that built none: "

@@ -32,7 +32,7 @@ from .calls import CallReading, drafts, expected_calls, read_calls, unmatched
 from .compare import compare_calls
 from .detect import Detected
 from .findings import Finding
-from .forced import ForcedCall, forced_calls, forced_faults, same_calls, shape_of
+from .forced import ForcedCall, forced_calls, judge_forced
 from .leaks import leak_message, leaked_markers  # noqa: F401 (leaked_markers: re-export)
 from .no_call import judge_no_call, offered_tools, tool_choice_required  # noqa: F401 (re-export)
 from .observed import Observed
@@ -121,24 +121,9 @@ class _Judge:
         return self.findings
 
     def _forced(self, calls: list[ForcedCall]) -> None:
-        """The answer is in the JSON shape a forced tool_choice constrains it to (diagnose/forced.py):
-        the calls are read from that shape, whatever the configured parser's family."""
-        shape, names = shape_of(self.request), ", ".join(c.name for c in calls)
-        faults = forced_faults(calls, self.request)
-        if faults:
-            check = kinds.UNKNOWN_TOOL if "not an offered tool" in faults[0] else kinds.SCHEMA_VIOLATION
-            self.add(Verdict.MODEL, check, f"the forced call(s) ({names}) are in the constrained "
-                     f"shape ({shape}) but break the request's tools: {'; '.join(faults[:3])}",
-                     self.model_fix(check))
-        if same_calls(calls, self.observed.tool_calls):
-            self.add(Verdict.OK, "forced_call", f"{shape}: the engine wrote {len(calls)} call(s) "
-                     f"({names}) in that shape, without tool-call markers, and the response returns "
-                     "them", fixes.NOTHING_TO_FIX, note=bool(faults))
-        else:
-            got = ", ".join(c.name or "?" for c in self.observed.tool_calls) or "none"
-            self.add(Verdict.PARSER_LOGIC, "forced_call_lost", f"the engine wrote the forced "
-                     f"call(s) ({names}) in the constrained shape ({shape}), but the response "
-                     f"returns other calls ({got})", fixes.forced_lost_fix(self.request, self.knowledge))
+        """The answer is in the JSON shape a forced tool_choice constrains it to (forced.py)."""
+        judge_forced(calls, self.observed.tool_calls, self.request, self.add,
+                     fixes.forced_lost_fix(self.request, self.knowledge))
 
     def _unsupported_format(self) -> bool:
         """Calls in a documented format no Dynamo parser reads (diagnose/unsupported.py), when a

@@ -63,6 +63,7 @@ def test_forced_arguments_that_break_the_schema_are_the_model():
                  "hermes")
     assert d.verdict == "model" and d.findings[0].check == "schema_violation"
     assert "location" in d.findings[0].message  # the missing required property is named
+    assert "the engine did not apply the constraint" in d.fix  # Dynamo sent a schema for it
 
 
 def test_required_array_naming_an_unknown_tool_is_the_model():
@@ -196,3 +197,26 @@ def test_a_named_call_in_the_constrained_shape_lost_by_1_1_says_upgrade():
     same = diagnose(resp(raw, None, finish="stop", content=raw), request(tool_choice=NAMED),
                     "hermes", release=Release("1.6.1"))
     assert "upgrade" not in same.fix and "report it" in same.fix
+
+
+# --- a whole call object where a named tool_choice wants the bare arguments ---------------------
+CALL_OBJECT = '{"name": "get_weather", "arguments": {"location": "Paris"}}'
+
+
+def test_a_call_object_the_frontend_unwrapped_is_ok_with_a_note():
+    # What 1.2.1 returns (measured with the replay worker): the inner arguments.
+    d = diagnose(resp(CALL_OBJECT, [("get_weather", {"location": "Paris"})]),
+                 request(tool_choice=NAMED), "hermes")
+    assert d.verdict == "ok" and d.fix.startswith("nothing to fix")
+    assert [(f.check, f.note) for f in d.findings] == [("malformed", True), ("forced_call", False)]
+
+
+def test_a_call_object_taken_literally_is_the_model_and_with_the_hook_the_engine():
+    # What 1.6.1 returns: the whole object as the arguments.
+    literal = [("get_weather", {"name": "get_weather", "arguments": {"location": "Paris"}})]
+    d = diagnose(resp(CALL_OBJECT, literal), request(tool_choice=NAMED), "hermes")
+    assert d.verdict == "model" and d.findings[0].check == "malformed"
+    assert "whole object as the arguments" in d.findings[0].message
+    hooked = diagnose(resp(CALL_OBJECT, literal), request(tool_choice=NAMED), "hermes",
+                      engine_request=engine_request({"json": PARAMS}))
+    assert hooked.findings[0].check == "constraint_not_applied" and "grammar backend" in hooked.fix
