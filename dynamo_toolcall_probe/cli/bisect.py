@@ -65,6 +65,7 @@ def bisect(source: str, versions: str | None, all_releases: bool, parser: str | 
     ~/.cache/dynamo-toolcall-probe; later runs reuse it.
     """
     from ..diagnose.detect import detect_formats
+    from ..diagnose.forced import forced_calls
     from ..errors import BadInput, EnvironmentProblem
     from ..formats.registry import PARSER_FAMILIES
     from ..replay.bisect import bisect as run_bisect
@@ -78,10 +79,15 @@ def bisect(source: str, versions: str | None, all_releases: bool, parser: str | 
     if not parser or parser == "none":
         raise BadInput("no tool parser to replay: pass --parser (the bundle records none)")
     tools = (loaded.request or {}).get("tools")
-    detected = detect_formats(loaded.raw.text, tools if isinstance(tools, list) else None,
-                              reasoning_parser or loaded.reasoning_parser, PARSER_FAMILIES.get(parser))
-    expected = ([{"name": c.name, "arguments": c.arguments} for c in detected[0].extraction.calls]
-                if detected else [])
+    reasoning = reasoning_parser or loaded.reasoning_parser
+    forced = forced_calls(loaded.raw.text, loaded.request, reasoning)
+    if forced is not None:  # a forced tool_choice's JSON shape: read as such on every release
+        expected = [{"name": c.name, "arguments": c.arguments} for c in forced]
+    else:
+        detected = detect_formats(loaded.raw.text, tools if isinstance(tools, list) else None,
+                                  reasoning, PARSER_FAMILIES.get(parser))
+        expected = ([{"name": c.name, "arguments": c.arguments} for c in detected[0].extraction.calls]
+                    if detected else [])
     say = (lambda s: None) if as_json else (lambda s: click.echo(f"[bisect] {s}", err=True))
     result = run_bisect(loaded.script, parser, chosen, expected, loaded.request, loaded.model_dir,
                         reasoning_parser or loaded.reasoning_parser, parser_version,

@@ -76,6 +76,17 @@ class Diagnosis:
         return self.detected[0].family if self.detected else None
 
     @property
+    def expected_calls(self) -> list[tuple[str | None, Any]]:
+        """(name, arguments) of the calls the raw output holds: the forced tool_choice's JSON
+        shape when the answer is in it, else the strict reading of the detected family."""
+        from .forced import forced_calls
+
+        forced = forced_calls(self.raw.text, self.request, self.reasoning_parser)
+        if forced is not None:
+            return [(c.name, c.arguments) for c in forced]
+        return [(c.name, c.arguments) for c in (self.detected[0].extraction.calls if self.detected else [])]
+
+    @property
     def notes(self) -> list[Finding]:
         return [f for f in self.findings if f.note]
 
@@ -136,8 +147,7 @@ class Diagnosis:
             "suggested_parsers": fixes.suggested_parsers(primary.family, self.knowledge) if primary else [],
             "release": {**self.release.to_dict(), "facts_from": self.knowledge.measured,
                         "facts_basis": self.knowledge.basis},
-            "expected_tool_calls": [{"name": c.name, "arguments": c.arguments}
-                                    for c in (primary.extraction.calls if primary else [])],
+            "expected_tool_calls": [{"name": n, "arguments": a} for n, a in self.expected_calls],
             "expected_problems": primary.extraction.to_dict()["calls"] if primary else [],
             "observed_tool_calls": [{"name": c.name, "arguments": c.arguments
                                      if c.arguments is not None else c.arguments_text}

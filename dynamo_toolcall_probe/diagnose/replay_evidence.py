@@ -31,8 +31,7 @@ def _calls(items: list[dict[str, Any]] | None) -> list[tuple[Any, Any]]:
 
 def correct_parsers(diagnosis, replay: list[dict[str, Any]]) -> list[str]:
     """Parsers whose non-streaming result equals the strict parse and leaks no markers."""
-    primary = diagnosis.detected[0] if diagnosis.detected else None
-    want = [(c.name, c.arguments) for c in (primary.extraction.calls if primary else [])]
+    want = diagnosis.expected_calls
     good = []
     for result in replay:
         if result.get("error"):

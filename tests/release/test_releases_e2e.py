@@ -140,3 +140,24 @@ def test_logprobs_a_release_repeats_are_taken_once(release_python, tmp_path):
     assert as_151.verdict == "ok", as_151.to_dict()["evidence"]
     unknown = diagnose(reply.body, request, "hermes", release=Release(None))
     assert unknown.raw.text == joined  # the newest release does not repeat: nothing dropped
+
+
+def test_bisect_reads_a_forced_named_call_in_its_json_shape(release_python, tmp_path):
+    """A named tool_choice's answer is the bare arguments object (diagnose/forced.py): bisect
+    expects that call on every release, where reading it through hermes expected none."""
+    from helpers import chunks, logprobs_for, request, response
+
+    raw = '{"location": "Paris"}'
+    named = {"type": "function", "function": {"name": "get_weather"}}
+    (tmp_path / "request.json").write_text(json.dumps(request(tool_choice=named)))
+    (tmp_path / "response.json").write_text(json.dumps(response(
+        None, [("get_weather", {"location": "Paris"})], "tool_calls", logprobs_for(chunks(raw)))))
+    versions = [*OLDER, INSTALLED]
+    pythons = [f"--python={v}={release_python(v)}" for v in versions]
+    done = run([str(BIN / "dynamo-probe"), "bisect", str(tmp_path / "response.json"), "--request",
+                str(tmp_path / "request.json"), "--parser", "hermes", "--versions",
+                ",".join(versions), *pythons, "--json"], tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["expected_tool_calls"] == [{"name": "get_weather", "arguments": {"location": "Paris"}}]
+    assert [r["matches_expected"] for r in result["versions"]] == [True] * 3, result["versions"]
