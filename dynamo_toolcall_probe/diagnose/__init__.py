@@ -79,9 +79,13 @@ class Diagnosis:
     def expected_calls(self) -> list[tuple[str | None, Any]]:
         """(name, arguments) of the calls the raw output holds: the forced tool_choice's JSON
         shape when the answer is in it, else the strict reading of the detected family."""
-        from .forced import forced_calls
+        from .forced import forced_calls, wrapped_forced_answer
 
         forced = forced_calls(self.raw.text, self.request, self.reasoning_parser)
+        if forced is None and self.detected and not self.detected[0].well_formed_calls:
+            wrapped = wrapped_forced_answer(self.raw.text, self.request, self.reasoning_parser,
+                                            self.family)
+            forced = wrapped.calls if wrapped is not None else None
         if forced is not None:
             return [(c.name, c.arguments) for c in forced]
         return [(c.name, c.arguments) for c in (self.detected[0].extraction.calls if self.detected else [])]
@@ -192,11 +196,11 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
         stream_gaps(raw, stream, request)
     tools = (request or {}).get("tools")
     from ..formats.registry import PARSER_FAMILIES
-    from .forced import forced_calls
+    from .forced import forced_answer
 
-    # An answer in the JSON shape a forced tool_choice constrains it to is in no family's format
-    # (the judge reads it as such); detecting a family there would only report false priors.
-    forced = forced_calls(raw.text, request, reasoning_parser) is not None
+    # A JSON answer to a forced tool_choice is in no family's format (the judge reads it in the
+    # forced shape, broken or not); detecting a family there would only report false priors.
+    forced = forced_answer(raw.text, request, reasoning_parser) is not None
     detected = [] if forced else detect_formats(raw.text, tools if isinstance(tools, list) else None, reasoning_parser,
                               PARSER_FAMILIES.get(configured_parser or ""), observed.finish_reason,
                               [(c.name, c.arguments if c.arguments is not None else c.arguments_text)

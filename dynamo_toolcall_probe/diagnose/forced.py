@@ -19,7 +19,7 @@ from ..formats import base as kinds
 from ..formats.extract import schema_errors, tool_schemas
 from ..formats.reasoning import reasoning_spans
 from ..verdicts import Verdict
-from .fix import FORCED_FAULT_FIX, NOTHING_TO_FIX
+from .fix import CUT_OFF, FORCED_FAULT_FIX, NOTHING_TO_FIX
 from .no_call import tool_choice_required
 
 
@@ -39,26 +39,81 @@ def answer_text(text: str, reasoning_parser: str | None) -> str:
     return "".join(kept) + text[pos:]
 
 
-def forced_calls(text: str, request: dict[str, Any] | None,
-                 reasoning_parser: str | None = None) -> list[ForcedCall] | None:
-    """The calls `text` holds in the forced shape of `request`'s tool_choice; None when the
-    request forces no call or the answer is not in that shape."""
+@dataclass(frozen=True)
+class ForcedAnswer:
+    """An answer to a forced tool_choice that is JSON-shaped (it starts with `{` or `[`): the
+    calls it holds, or why it is not the forced shape (`problem`, a finding `check`)."""
+
+    calls: list[ForcedCall]
+    problem: str | None = None
+    check: str | None = None
+    wrapped: tuple[str, ...] = ()  # tool-call markers around the payload (wrapped_forced_answer)
+
+
+def forced_answer(text: str, request: dict[str, Any] | None,
+                  reasoning_parser: str | None = None) -> ForcedAnswer | None:
+    """The answer read in the forced shape of `request`'s tool_choice; None when the request
+    forces no call or the answer is not JSON-shaped (a family's markup, prose)."""
     forced = tool_choice_required(request)
-    if forced is None:
+    answer = answer_text(text, reasoning_parser).strip()
+    if forced is None or not answer.startswith(("{", "[")):
         return None
     try:
-        value = json.loads(answer_text(text, reasoning_parser).strip())
-    except ValueError:
-        return None
+        value = json.loads(answer)
+    except ValueError as exc:
+        return ForcedAnswer([], f"not valid JSON ({exc.msg} at char {exc.pos})", kinds.INVALID_JSON)
     if forced != "*":
-        return [ForcedCall(forced, value)] if isinstance(value, dict) else None
-    if (isinstance(value, list) and value
-            and all(isinstance(v, dict) and isinstance(v.get("name"), str) for v in value)):
-        # "parameters" is what the constraint asks for; "arguments" is read too (the OpenAI key
-        # an engine that ignored the constraint may write), so the call is judged, not lost.
-        return [ForcedCall(v["name"], v["parameters"] if "parameters" in v else v.get("arguments"))
-                for v in value]
-    return None
+        if isinstance(value, dict):
+            return ForcedAnswer([ForcedCall(forced, value)])
+        return ForcedAnswer([], "not a JSON object", kinds.MALFORMED)
+    # "one call object or an array of them" (Dynamo's conformance suite, GuidedJson mode)
+    items = value if isinstance(value, list) else [value]
+    calls, broken = [], []
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            # "parameters" is what 1.6.1's constraint asks for; "arguments" is the OpenAI key
+            # and what Dynamo's own guided fixtures use: both are read.
+            calls.append(ForcedCall(item["name"], item["parameters"] if "parameters" in item
+                                    else item.get("arguments")))
+        else:
+            broken.append(i)
+    if broken or not items:
+        what = (f"element(s) {', '.join(map(str, broken))} of the array are not calls (no name)"
+                if broken else "an empty array")
+        return ForcedAnswer(calls, what, kinds.MISSING_NAME)
+    return ForcedAnswer(calls)
+
+
+def wrapped_forced_answer(text: str, request: dict[str, Any] | None, reasoning_parser: str | None,
+                          family: str | None) -> ForcedAnswer | None:
+    """The forced shape inside the tool-call markup of `family` (the detected family, under
+    which the text holds no well-formed call): `<tool_call>[{...}]</tool_call>`. Dynamo's parser
+    conformance suite has such payloads (opener, closer or both around it) and 1.6.1 returns
+    their calls. None when there is no such payload."""
+    if family is None or tool_choice_required(request) is None:
+        return None
+    from ..formats import get_spec
+
+    spec = get_spec(family)
+    answer = answer_text(text, reasoning_parser).strip()
+    stripped = []
+    for marker in sorted(spec.start_markers, key=len, reverse=True):
+        if marker and answer.startswith(marker):
+            answer, stripped = answer[len(marker):].strip(), [marker]
+            break
+    if spec.end_marker and answer.endswith(spec.end_marker):
+        answer, stripped = answer[:-len(spec.end_marker)].strip(), [*stripped, spec.end_marker]
+    found = forced_answer(answer, request) if stripped else None
+    if found is None or found.problem:
+        return None
+    return ForcedAnswer(found.calls, wrapped=tuple(stripped))
+
+
+def forced_calls(text: str, request: dict[str, Any] | None,
+                 reasoning_parser: str | None = None) -> list[ForcedCall] | None:
+    """The calls of an answer that is in the forced shape; None otherwise."""
+    answer = forced_answer(text, request, reasoning_parser)
+    return answer.calls if answer is not None and answer.problem is None else None
 
 
 def shape_of(request: dict[str, Any] | None) -> str:
@@ -100,12 +155,37 @@ def meant(call: ForcedCall, forced: str | None) -> ForcedCall:
     return call
 
 
-def judge_forced(calls: list[ForcedCall], observed: list[Any], request: dict[str, Any] | None,
-                 add, lost_fix: str | None) -> None:
-    """Findings for an answer in the forced shape. `add(verdict, check, message, fix, note)` as
-    the judge's; `lost_fix`: the release's measured fix for a lost forced call, if any. A fault
-    of the answer is one the constraint should have made impossible: its fix is the engine's."""
-    shape, names = shape_of(request), ", ".join(c.name for c in calls)
+def judge_forced(answer: ForcedAnswer, observed: list[Any], request: dict[str, Any] | None,
+                 finish_reason: str | None, add, lost_fix: str | None) -> None:
+    """Findings for a JSON-shaped answer to a forced tool_choice. `add(verdict, check, message,
+    fix, note)` as the judge's; `lost_fix`: the release's measured fix for a lost forced call.
+    A fault of the answer is one the constraint should have made impossible: its fix is the
+    engine's (or max_tokens, when generation was cut off)."""
+    shape = shape_of(request)
+    if answer.problem:
+        cut = finish_reason == "length"
+        add(Verdict.MODEL, kinds.TRUNCATED if cut else answer.check,
+            f"the answer to {shape} is {answer.problem}" + (" (cut off by max_tokens)" if cut else ""),
+            CUT_OFF["length"] if cut else FORCED_FAULT_FIX, False)
+        if observed:
+            add(Verdict.PARSER_LOGIC, "forced_fail_open", f"the response still returns "
+                f"{len(observed)} call(s) from a payload that failed validation (Dynamo's parser "
+                "conformance expects none: all or nothing)", None, True)
+        return
+    calls = answer.calls
+    names = ", ".join(c.name for c in calls)
+    if answer.wrapped:
+        markup = " and ".join(repr(m) for m in answer.wrapped)
+        around = (f"the forced payload ({names}) stands inside tool-call markup ({markup}), which "
+                  "the JSON constraint of a forced tool_choice does not allow")
+        if same_calls(calls, observed):
+            add(Verdict.MODEL, kinds.MALFORMED, f"{around}; the frontend stripped it", FORCED_FAULT_FIX, True)
+            add(Verdict.OK, "forced_call", "the response returns the calls of the payload inside the "
+                "markup", NOTHING_TO_FIX, False)
+        else:
+            add(Verdict.MODEL, kinds.MALFORMED, f"{around}, and the response does not return its "
+                "call(s)", FORCED_FAULT_FIX, False)
+        return
     intended = [meant(c, tool_choice_required(request)) for c in calls]
     if intended != calls:  # a call object where the bare arguments belong
         wrote = (f"the model wrote a call object ({names}) where {shape} belongs, i.e. not the "
@@ -117,8 +197,8 @@ def judge_forced(calls: list[ForcedCall], observed: list[Any], request: dict[str
         else:
             took = ("returns that whole object as the arguments" if same_calls(calls, observed)
                     else "does not return the call the model meant")
-            add(Verdict.MODEL, kinds.MALFORMED, f"{wrote}; the response {took}",
-                FORCED_FAULT_FIX, False)
+            add(Verdict.MODEL, kinds.MALFORMED, f"{wrote}; the response {took}", FORCED_FAULT_FIX,
+                False)
         return
     faults = forced_faults(calls, request)
     if faults:

@@ -32,7 +32,7 @@ from .calls import CallReading, drafts, expected_calls, read_calls, unmatched
 from .compare import compare_calls
 from .detect import Detected
 from .findings import Finding
-from .forced import ForcedCall, forced_calls, judge_forced
+from .forced import forced_answer, judge_forced, wrapped_forced_answer
 from .leaks import leak_message, leaked_markers  # noqa: F401 (leaked_markers: re-export)
 from .no_call import judge_no_call, offered_tools, tool_choice_required  # noqa: F401 (re-export)
 from .observed import Observed
@@ -83,9 +83,13 @@ class _Judge:
             self.add(Verdict.INCONCLUSIVE, "raw_output", "no raw model output: the response has "
                      "neither logprobs nor content", self.raw_fix)
             return self.findings
-        forced = forced_calls(self.raw.text, self.request, self.reasoning_parser)
+        forced = forced_answer(self.raw.text, self.request, self.reasoning_parser)
+        if forced is None and self.primary is not None and not self.primary.well_formed_calls:
+            forced = wrapped_forced_answer(self.raw.text, self.request, self.reasoning_parser,
+                                           self.primary.family)
         if forced is not None:
-            self._forced(forced)
+            judge_forced(forced, self.observed.tool_calls, self.request, self.observed.finish_reason,
+                         self.add, fixes.forced_lost_fix(self.request, self.knowledge))
             return self.findings
         if self.primary is None:
             self._check_response_itself(returnable=False)
@@ -119,11 +123,6 @@ class _Judge:
         self._configuration(expected)
         self._calls(readings, expected)
         return self.findings
-
-    def _forced(self, calls: list[ForcedCall]) -> None:
-        """The answer is in the JSON shape a forced tool_choice constrains it to (forced.py)."""
-        judge_forced(calls, self.observed.tool_calls, self.request, self.add,
-                     fixes.forced_lost_fix(self.request, self.knowledge))
 
     def _unsupported_format(self) -> bool:
         """Calls in a documented format no Dynamo parser reads (diagnose/unsupported.py), when a

@@ -220,3 +220,46 @@ def test_a_call_object_taken_literally_is_the_model_and_with_the_hook_the_engine
     hooked = diagnose(resp(CALL_OBJECT, literal), request(tool_choice=NAMED), "hermes",
                       engine_request=engine_request({"json": PARAMS}))
     assert hooked.findings[0].check == "constraint_not_applied" and "grammar backend" in hooked.fix
+
+
+# --- payloads from Dynamo's parser conformance suite (frontend-crates, GuidedJson mode) ----------
+def test_an_array_element_that_is_not_a_call_is_the_model_and_dispatching_it_a_note():
+    raw = '[{"name": "get_weather", "arguments": {"location": "Paris"}}, {"arguments": {"location": "Tokyo"}}]'
+    d = diagnose(resp(raw, [("get_weather", {"location": "Paris"})]), request(tool_choice="required"),
+                 "hermes")
+    assert d.verdict == "model" and d.findings[0].check == "missing_name"
+    assert "element(s) 1" in d.findings[0].message
+    assert any(f.check == "forced_fail_open" and f.note for f in d.findings)  # 1.6.1 fails open
+    assert not d.detected  # a JSON answer to a forced choice is read in the forced shape only
+
+
+@pytest.mark.parametrize("finish, check", [("stop", "invalid_json"), ("length", "truncated")])
+def test_a_forced_payload_that_is_not_json(finish, check):
+    raw = '[{"name": "get_weather", "arguments": {"location": '
+    d = diagnose(resp(raw, None, finish=finish, content=raw), request(tool_choice="required"), "hermes")
+    assert d.verdict == "model" and d.findings[0].check == check
+    assert ("max_tokens" in d.fix) == (finish == "length")
+
+
+WRAPPED = '<tool_call>\n[{"name": "get_weather", "arguments": {"location": "Paris"}}]\n</tool_call>'
+
+
+def test_a_forced_payload_inside_tool_markup_the_frontend_stripped():
+    d = diagnose(resp(WRAPPED, [("get_weather", {"location": "Paris"})]),
+                 request(tool_choice="required"), "hermes")
+    assert d.verdict == "ok" and d.family == "hermes"
+    assert [(f.check, f.note) for f in d.findings] == [("malformed", True), ("forced_call", False)]
+    assert d.to_dict()["expected_tool_calls"] == [{"name": "get_weather", "arguments": {"location": "Paris"}}]
+
+
+def test_a_forced_payload_inside_tool_markup_that_was_lost():
+    d = diagnose(resp(WRAPPED, None, finish="stop", content=WRAPPED),
+                 request(tool_choice="required"), "hermes")
+    assert d.verdict == "model" and "does not return" in d.findings[0].message
+
+
+def test_a_native_call_under_a_forced_choice_stays_with_its_family():
+    # Well-formed hermes markup is the family's own reading, not a wrapped forced payload.
+    d = diagnose(resp(HERMES, None, finish="stop", content=HERMES), request(tool_choice="required"),
+                 "hermes")
+    assert d.family == "hermes" and d.verdict == "parser_logic"
