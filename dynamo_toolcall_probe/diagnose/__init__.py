@@ -197,10 +197,12 @@ def diagnose(response: dict[str, Any], request: dict[str, Any] | None = None,
     tools = (request or {}).get("tools")
     from ..formats.registry import PARSER_FAMILIES
     from .forced import forced_answer
+    from .response_format import response_format_answer
 
-    # A JSON answer to a forced tool_choice is in no family's format (the judge reads it in the
-    # forced shape, broken or not); detecting a family there would only report false priors.
-    forced = forced_answer(raw.text, request, reasoning_parser) is not None
+    # A JSON answer to a forced tool_choice, or to a JSON response_format, is in no family's
+    # format (the judge reads it as such); detecting a family there would report false calls.
+    forced = (forced_answer(raw.text, request, reasoning_parser) is not None
+              or response_format_answer(raw.text, request, reasoning_parser) is not None)
     detected = [] if forced else detect_formats(raw.text, tools if isinstance(tools, list) else None, reasoning_parser,
                               PARSER_FAMILIES.get(configured_parser or ""), observed.finish_reason,
                               [(c.name, c.arguments if c.arguments is not None else c.arguments_text)

@@ -36,6 +36,7 @@ from .forced import forced_answer, judge_forced, wrapped_forced_answer
 from .leaks import leak_message, leaked_markers  # noqa: F401 (leaked_markers: re-export)
 from .no_call import judge_no_call, offered_tools, tool_choice_required  # noqa: F401 (re-export)
 from .observed import Observed
+from .response_format import judge_response_format, response_format_answer
 from .parser_faults import parser_faults
 from .reasoning_checks import reasoning_markers_in_content
 from .unsupported import judge_unsupported
@@ -90,6 +91,9 @@ class _Judge:
         if forced is not None:
             judge_forced(forced, self.observed.tool_calls, self.request, self.observed.finish_reason,
                          self.add, fixes.forced_lost_fix(self.request, self.knowledge))
+            return self.findings
+        if response_format_answer(self.raw.text, self.request, self.reasoning_parser) is not None:
+            judge_response_format(self.request, self.observed.tool_calls, self.add, self.configured)
             return self.findings
         if self.primary is None:
             self._check_response_itself(returnable=False)

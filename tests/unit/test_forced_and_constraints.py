@@ -263,3 +263,31 @@ def test_a_native_call_under_a_forced_choice_stays_with_its_family():
     d = diagnose(resp(HERMES, None, finish="stop", content=HERMES), request(tool_choice="required"),
                  "hermes")
     assert d.family == "hermes" and d.verdict == "parser_logic"
+
+
+# --- a JSON response_format beside tools (tool_choice auto) ------------------------------------
+PERSON = {"type": "json_schema", "json_schema": {"name": "person", "schema": {
+    "type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}}}}
+
+
+def test_a_json_answer_to_a_json_response_format_is_no_missing_call():
+    raw = '{"city": "London", "temperature": 12}'
+    d = diagnose(resp(raw, None, finish="stop", content=raw), request(response_format=PERSON), "hermes")
+    assert d.verdict == "ok" and d.findings[0].check == "response_format"
+    assert "drop response_format" in d.fix and not d.detected
+
+
+def test_a_response_format_answer_returned_as_a_call_is_parser_logic():
+    # What 1.6.1's hermes parser returns for this answer (measured with the replay worker).
+    raw = '{"name": "Alice", "age": 30}'
+    d = diagnose(resp(raw, [("Alice", {})]), request(response_format=PERSON), "hermes")
+    assert d.verdict == "parser_logic" and d.findings[0].check == "response_format_read_as_call"
+    assert "Alice" in d.findings[0].message
+
+
+def test_a_call_attempt_under_a_response_format_is_still_read_as_a_call():
+    raw = '{"name": "get_weather", "parameters": {"location": "Paris"}}'
+    d = diagnose(resp(raw, None, finish="stop", content=raw),
+                 request(response_format={"type": "json_object"}), "llama3_json")
+    assert not any(f.check.startswith("response_format") for f in d.findings)
+    assert d.family == "llama3_json"
