@@ -41,6 +41,8 @@ from .parser_faults import parser_faults
 from .reasoning_checks import reasoning_markers_in_content
 from .unsupported import judge_unsupported
 
+PARALLEL_OFF_FIX = ("nothing to fix: parallel_tool_calls false asks for one call per turn; send "
+                    "it true (or leave it out) if every call the model writes is wanted")
 NO_PARSER = "none"  # configured_parser value meaning "the worker was launched without one"
 RECOVERED = "the response carries exactly this call, so the parser recovered what the model meant"
 
@@ -120,6 +122,12 @@ class _Judge:
             return self.findings
         if self._response_agrees(expected):
             self._agreement_notes(readings, expected)
+            if (self.request or {}).get("parallel_tool_calls") is False and len(expected) > 1:
+                self.add(Verdict.OK, "parallel_tool_calls", "the request set parallel_tool_calls "
+                         f"false, yet the response returns all {len(expected)} calls the model wrote "
+                         "(Dynamo caps them to the first since ai-dynamo/dynamo#12201)", note=True)
+            return self.findings
+        if self._first_call_only(expected):
             return self.findings
         self.returned_exactly = bool(expected) and not compare_calls([r.call for r in expected],
                                                                      self.observed.tool_calls)
@@ -127,6 +135,19 @@ class _Judge:
         self._configuration(expected)
         self._calls(readings, expected)
         return self.findings
+
+    def _first_call_only(self, expected: list[CallReading]) -> bool:
+        """`parallel_tool_calls: false` and several calls written: a frontend that honours the
+        setting returns the first call only (ai-dynamo/dynamo#12201; 1.6.1 does, 1.2.1 returns them
+        all: measured with the replay worker)."""
+        if (self.request or {}).get("parallel_tool_calls") is not False or len(expected) < 2:
+            return False
+        if not self._response_agrees(expected[:1]):
+            return False
+        self.add(Verdict.OK, "parallel_tool_calls", f"the request set parallel_tool_calls false and "
+                 f"the model wrote {len(expected)} calls; the response returns the first "
+                 f"({expected[0].call.name}), as that setting asks", PARALLEL_OFF_FIX)
+        return True
 
     def _unsupported_format(self) -> bool:
         """Calls in a documented format no Dynamo parser reads (diagnose/unsupported.py), when a

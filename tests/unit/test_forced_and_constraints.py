@@ -291,3 +291,25 @@ def test_a_call_attempt_under_a_response_format_is_still_read_as_a_call():
                  request(response_format={"type": "json_object"}), "llama3_json")
     assert not any(f.check.startswith("response_format") for f in d.findings)
     assert d.family == "llama3_json"
+
+
+# --- parallel_tool_calls false ------------------------------------------------------------------
+TWO = HERMES + "\n" + HERMES.replace("Paris", "Tokyo")
+
+
+def test_the_first_call_only_under_parallel_tool_calls_false_is_ok():
+    # 1.6.1 caps the calls to the first (ai-dynamo/dynamo#12201); measured with the replay worker.
+    d = diagnose(resp(TWO, [("get_weather", {"location": "Paris"})]),
+                 request(parallel_tool_calls=False), "hermes")
+    assert d.verdict == "ok" and d.findings[0].check == "parallel_tool_calls"
+    assert "parallel_tool_calls false" in d.fix
+    # The same response without the setting: the parser lost a call.
+    assert diagnose(resp(TWO, [("get_weather", {"location": "Paris"})]), request(), "hermes").verdict \
+        == "parser_logic"
+
+
+def test_every_call_back_under_parallel_tool_calls_false_is_a_note():
+    # 1.2.1 returns both (measured): not honoured, but the calls are as the model wrote them.
+    both = [("get_weather", {"location": "Paris"}), ("get_weather", {"location": "Tokyo"})]
+    d = diagnose(resp(TWO, both), request(parallel_tool_calls=False), "hermes")
+    assert d.verdict == "ok" and any(f.check == "parallel_tool_calls" and f.note for f in d.findings)
