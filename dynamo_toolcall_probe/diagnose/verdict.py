@@ -120,6 +120,12 @@ class _Judge:
             self._call_not_wanted("call_with_tool_choice_none", "the request said tool_choice "
                                   "\"none\"", "still shows the model the tools")
             return self.findings
+        forced = tool_choice_required(self.request)
+        others = sorted({r.call.name for r in expected if not r.draft and r.call.name
+                         and forced not in (None, "*") and r.call.name != forced})
+        if others:
+            self.add(Verdict.MODEL, "forced_other_tool", f"tool_choice forced a call to {forced!r}, "
+                     f"but the model called {', '.join(others)}", fixes.FORCED_FAULT_FIX)
         if self._response_agrees(expected):
             self._agreement_notes(readings, expected)
             if (self.request or {}).get("parallel_tool_calls") is False and len(expected) > 1:

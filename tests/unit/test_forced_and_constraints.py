@@ -313,3 +313,12 @@ def test_every_call_back_under_parallel_tool_calls_false_is_a_note():
     both = [("get_weather", {"location": "Paris"}), ("get_weather", {"location": "Tokyo"})]
     d = diagnose(resp(TWO, both), request(parallel_tool_calls=False), "hermes")
     assert d.verdict == "ok" and any(f.check == "parallel_tool_calls" and f.note for f in d.findings)
+
+
+def test_a_native_call_to_another_tool_than_the_named_one_is_the_model():
+    other = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}
+    raw = '<tool_call>\n{"name": "get_time", "arguments": {}}\n</tool_call>'
+    d = diagnose(resp(raw, [("get_time", {})]), request(tools=(WEATHER_TOOL, other), tool_choice=NAMED),
+                 "hermes")
+    assert d.verdict == "model" and d.findings[0].check == "forced_other_tool"
+    assert "did not apply the constraint" in d.fix
