@@ -321,7 +321,7 @@ class _Judge:
         parser: list[Finding] = []
         if ours and not only_drafts:
             parser = parser_faults(readings, expected, self.observed, self.configured,
-                                   self.reasoning_parser, bool(model))
+                                   self.reasoning_parser, bool(model), self.raw.text)
         elif self.configured is None and not model:
             diffs = compare_calls([r.call for r in expected], o.tool_calls)
             if diffs:

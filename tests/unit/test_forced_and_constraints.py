@@ -322,3 +322,12 @@ def test_a_native_call_to_another_tool_than_the_named_one_is_the_model():
                  "hermes")
     assert d.verdict == "model" and d.findings[0].check == "forced_other_tool"
     assert "did not apply the constraint" in d.fix
+
+
+def test_a_call_kept_as_reasoning_by_a_parser_that_starts_inside_reasoning():
+    # deepseek_r1 reads everything before </think> as reasoning; without it, the call too (1.6.1).
+    r = resp(HERMES, None, finish="stop")
+    r["choices"][0]["message"]["reasoning_content"] = HERMES
+    d = diagnose(r, request(), "hermes", reasoning_parser="deepseek_r1")
+    assert d.verdict == "parser_logic" and d.findings[0].check == "reasoning_swallowed_call"
+    assert "deepseek_r1 reasoning parser" in d.fix and "disable thinking" in d.fix
