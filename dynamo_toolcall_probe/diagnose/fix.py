@@ -121,16 +121,17 @@ def parser_logic_fix(configured: str | None) -> str:
             "report it to ai-dynamo/dynamo with this bundle's REPORT.md and parity fixture")
 
 
-ENGINE_FIX = ("the engine ignored the decoding constraint Dynamo sent it: give the worker a grammar "
-              "backend (TensorRT-LLM: --guided-decoding-backend xgrammar; SGLang: --grammar-backend; "
-              "vLLM: its structured-outputs backend) and look in the worker log for a guided-decoding "
-              "warning; a custom worker must pass sampling_options.guided_decoding to its engine")
+GRAMMAR_BACKEND = ("give the worker a grammar backend (TensorRT-LLM: --guided-decoding-backend "
+                   "xgrammar; SGLang: --grammar-backend; vLLM: its structured-outputs backend) and "
+                   "look in the worker log for a guided-decoding warning; a custom worker must pass "
+                   "sampling_options.guided_decoding to its engine")
+ENGINE_FIX = "the engine ignored the decoding constraint Dynamo sent it: " + GRAMMAR_BACKEND
 # Every measured release sends a forced tool_choice's JSON Schema to the worker (the hook's
 # record on 1.0.2, 1.2.1, 1.5.1, 1.6.1), so an answer outside it points at the engine.
 FORCED_FAULT_FIX = ("Dynamo constrains the answer to a forced tool_choice to a JSON Schema of the call, "
                     "so an answer that breaks it means the engine did not apply the constraint; "
                     "capture with probe-launch (the worker hook records the constraint the worker "
-                    "received) or " + ENGINE_FIX.split(": ", 1)[1])
+                    "received) or " + GRAMMAR_BACKEND)
 
 
 def forced_lost_fix(request, knowledge: Knowledge) -> str | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..formats import base as kinds
-from ..formats.extract import schema_errors, tool_schemas
+from ..formats.extract import schema_errors, text_outside, tool_schemas
 from ..formats.reasoning import reasoning_spans
 from ..verdicts import Verdict
 from .fix import CUT_OFF, FORCED_FAULT_FIX, NOTHING_TO_FIX
@@ -31,12 +31,7 @@ class ForcedCall:
 
 def answer_text(text: str, reasoning_parser: str | None) -> str:
     """`text` without its reasoning spans: what a constraint on the answer applies to."""
-    spans = reasoning_spans(text, reasoning_parser)
-    kept, pos = [], 0
-    for start, end, _ in spans:
-        kept.append(text[pos:max(pos, start)])
-        pos = max(pos, end)
-    return "".join(kept) + text[pos:]
+    return text_outside(text, [(start, end) for start, end, _ in reasoning_spans(text, reasoning_parser)])
 
 
 @dataclass(frozen=True)

@@ -54,15 +54,18 @@ class Constraint:
     value: Any
 
     @property
-    def triggers(self) -> list[str]:
+    def _format(self) -> dict[str, Any]:
+        """A structural tag's body: xgrammar's `format` object, or the older flat shape."""
         body = self.value.get("format", self.value) if isinstance(self.value, dict) else {}
-        found = body.get("triggers") if isinstance(body, dict) else None
-        return [t for t in found or [] if isinstance(t, str)]
+        return body if isinstance(body, dict) else {}
+
+    @property
+    def triggers(self) -> list[str]:
+        return [t for t in self._format.get("triggers") or [] if isinstance(t, str)]
 
     @property
     def tags(self) -> list[dict[str, Any]]:
-        body = self.value.get("format", self.value) if isinstance(self.value, dict) else {}
-        found = (body.get("tags") or body.get("structures")) if isinstance(body, dict) else None
+        found = self._format.get("tags") or self._format.get("structures")
         return [t for t in found or [] if isinstance(t, dict) and isinstance(t.get("begin"), str)]
 
     def describe(self) -> str:

@@ -25,6 +25,7 @@ from ..formats import registry
 from ..formats.base import CallCandidate
 from ..formats.extract import extract
 from .engine_view import shown
+from .observed import decode_arguments
 
 #: problems of the format's own structure (not of the arguments' content)
 FORMAT_PROBLEMS = frozenset({kinds.MALFORMED, kinds.INVALID_JSON, kinds.TRUNCATED, kinds.MISSING_NAME,
@@ -64,13 +65,8 @@ def earlier_calls(request: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             fn = call.get("function") if isinstance(call, dict) else None
             if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
                 continue
-            args = fn.get("arguments")
-            if isinstance(args, str):
-                try:
-                    args = json.loads(args)
-                except json.JSONDecodeError:
-                    continue
-            if isinstance(args, dict):
+            args = decode_arguments(fn.get("arguments"))
+            if args is not None:
                 out.append((fn["name"], args))
     return out
 

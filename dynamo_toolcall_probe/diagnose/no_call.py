@@ -75,13 +75,6 @@ def offered_tools(request: dict[str, Any] | None) -> list[str] | None:
     return names
 
 
-def json_response_format(request: dict[str, Any] | None) -> str | None:
-    """The request's response_format type when it constrains the answer to JSON."""
-    fmt = (request or {}).get("response_format")
-    kind = fmt.get("type") if isinstance(fmt, dict) else None
-    return kind if kind in ("json_object", "json_schema") else None
-
-
 def tool_choice_required(request: dict[str, Any] | None) -> str | None:
     """The tool the request forces ("*" for `required`), or None."""
     choice = (request or {}).get("tool_choice")

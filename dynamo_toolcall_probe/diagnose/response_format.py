@@ -15,12 +15,19 @@ from typing import Any
 
 from ..verdicts import Verdict
 from .forced import answer_text
-from .no_call import json_response_format, offered_tools, tool_choice_required
+from .no_call import offered_tools, tool_choice_required
 
 RESPONSE_FORMAT_FIX = ("nothing is broken: the request asked for a JSON answer (response_format), "
                        "which leaves no room for a tool call; drop response_format on turns that "
                        "should call tools, or force the call with tool_choice")
 _ARG_KEYS = ("arguments", "parameters")
+
+
+def json_response_format(request: dict[str, Any] | None) -> str | None:
+    """The request's response_format type when it constrains the answer to JSON."""
+    fmt = (request or {}).get("response_format")
+    kind = fmt.get("type") if isinstance(fmt, dict) else None
+    return kind if kind in ("json_object", "json_schema") else None
 
 
 def response_format_answer(text: str, request: dict[str, Any] | None,

@@ -33,6 +33,10 @@ def measured_versions() -> list[str]:
     return sorted(load_data().get("releases", {}), key=version_key)
 
 
+def _forced_outcome(row: dict[str, Any], choice: str, kind: str) -> str | None:
+    return ((row.get("forced") or {}).get(choice) or {}).get(kind)
+
+
 @dataclass(frozen=True)
 class Knowledge:
     release: Release
@@ -138,15 +142,14 @@ class Knowledge:
         "named") for an answer in the constrained JSON shape (`kind` "constrained") or in the
         parser family's own markup ("native": an engine that ignored the constraint): "parses",
         "lost", "wrong"; None when not measured."""
-        return ((self.row.get("forced") or {}).get(choice) or {}).get(kind)
+        return _forced_outcome(self.row, choice, kind)
 
     def forced_parses_from(self, choice: str, kind: str) -> str | None:
         """The first measured release newer than this one that returns the call of a forced
         `choice` answered in `kind` (the release to upgrade to); None when none does."""
         rows = load_data().get("releases", {})
         newer = [v for v in measured_versions() if self.measured and version_key(v) > version_key(self.measured)]
-        return next((v for v in newer if ((rows[v].get("forced") or {}).get(choice) or {}).get(kind)
-                     == "parses"), None)
+        return next((v for v in newer if _forced_outcome(rows[v], choice, kind) == "parses"), None)
 
     @property
     def sglang_gate(self) -> str | None:
